@@ -1,0 +1,45 @@
+/**
+ * Failure type names shared by activities (which throw them, classified once at the HTTP edge) and
+ * workflows (which react to the type, never to message text).
+ */
+export const CloudFailure = {
+  /** Bad input, not supported, forbidden: retrying cannot help. */
+  Permanent: 'CloudPermanentError',
+  /** The resource does not exist. */
+  NotFound: 'CloudNotFoundError',
+  /** Authentication failed even after one token refresh. */
+  Auth: 'CloudAuthError',
+  /** The resource is busy (another job, wrong state for now): wait and retry. */
+  Busy: 'CloudBusyError',
+  /** The API gateway throttled us (429); retried after Retry-After. */
+  Throttled: 'CloudThrottledError',
+  /** 5xx from the cloud: retryable. */
+  Server: 'CloudServerError',
+  /** Timeout, reset, refused: retryable, but ambiguous for a trigger. */
+  Network: 'CloudNetworkError',
+  /** A response that does not match the documented schema. */
+  InvalidResponse: 'CloudInvalidResponseError',
+  /** A trigger whose fate is unknown (sent, then timeout/reset/5xx): resolved by looking, never by resending. */
+  TriggerAmbiguous: 'TriggerAmbiguousError',
+} as const;
+export type CloudFailureType = (typeof CloudFailure)[keyof typeof CloudFailure];
+
+export const NON_RETRYABLE_CLOUD_FAILURES: readonly CloudFailureType[] = [
+  CloudFailure.Permanent,
+  CloudFailure.NotFound,
+  CloudFailure.Auth,
+  CloudFailure.InvalidResponse,
+];
+
+/** Thrown by a workflow whose outcome is not `succeeded`; the outcome is its first detail. */
+export const SWITCHOVER_NOT_SUCCEEDED = 'SwitchoverNotSucceeded';
+/** Thrown when the workflow input fails validation. */
+export const INVALID_INPUT = 'InvalidSwitchoverInput';
+
+/** The cloud's own error, as carried in failure details and outcomes. */
+export interface CloudError {
+  service: string;
+  httpStatus?: number;
+  code?: string;
+  message: string;
+}

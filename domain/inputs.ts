@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * Workflow inputs: validated by the client before start and again inside the workflow.
+ * They carry project and resource only: credentials and endpoints come from the worker's configuration.
+ */
+
+/** Cloud IDs are path segments of signed requests: letters, digits, `-` and `_` only. */
+export const cloudId = (what: string) =>
+  z
+    .string({ error: `${what} is required` })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, {
+      message: `${what} must be 1-128 letters, digits, '-' or '_' (a cloud ID, not a name or URL)`,
+    });
+
+export const commonSwitchoverFields = {
+  projectId: cloudId('projectId'),
+  reason: z.string().trim().max(500, { message: 'reason must be at most 500 characters' }).optional(),
+  requestedBy: z.string().trim().max(128, { message: 'requestedBy must be at most 128 characters' }).optional(),
+  /** First poll interval; the interval then backs off up to maxPollIntervalSeconds. */
+  pollIntervalSeconds: z
+    .number()
+    .min(0.1, { message: 'pollIntervalSeconds must be at least 0.1' })
+    .max(300, { message: 'pollIntervalSeconds must be at most 300' })
+    .default(5),
+  maxPollIntervalSeconds: z
+    .number()
+    .min(0.1, { message: 'maxPollIntervalSeconds must be at least 0.1' })
+    .max(600, { message: 'maxPollIntervalSeconds must be at most 600' })
+    .default(30),
+  /** Overall deadline of the switchover; when it passes unresolved the outcome is `unknown`. */
+  timeoutSeconds: z
+    .number()
+    .int({ message: 'timeoutSeconds must be a whole number' })
+    .min(1, { message: 'timeoutSeconds must be at least 1' })
+    .max(7 * 24 * 3600, { message: 'timeoutSeconds must be at most 604800 (7 days)' })
+    .default(1800),
+};
+
+export const dcsSwitchoverInputSchema = z
+  .object({
+    ...commonSwitchoverFields,
+    instanceId: cloudId('instanceId'),
+    /**
+     * `sync`: the documented `POST .../swap` (204, both clouds), then the job is found in the instance's
+     * tasks or the switch is verified through instance state and `/groups`.
+     * `async`: `PUT .../async-swap` (Huawei Cloud only), which returns the job id.
+     */
+    swapMode: z.enum(['sync', 'async'], { message: "swapMode must be 'sync' or 'async'" }).default('sync'),
+  })
+  .strict();
+
+export type DcsSwitchoverInput = z.input<typeof dcsSwitchoverInputSchema>;
+export type DcsSwitchoverParams = z.output<typeof dcsSwitchoverInputSchema>;
+
+/** Turns zod issues into one clear message naming each field and its rule. */
+export function describeInputIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length ? issue.path.join('.') : '(input)';
+      if (issue.code === 'unrecognized_keys') return `${field}: unknown field(s) ${issue.keys.join(', ')}`;
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export class InputValidationError extends Error {
+  constructor(
+    readonly workflowType: string,
+    readonly issues: string,
+  ) {
+    super(`invalid ${workflowType} input: ${issues}`);
+    this.name = 'InputValidationError';
+  }
+}
+
+export function parseInput<S extends z.ZodType>(workflowType: string, schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new InputValidationError(workflowType, describeInputIssues(result.error));
+  return result.data;
+}

@@ -1,0 +1,208 @@
+import { Context } from '@temporalio/activity';
+import { CloudFailure } from '../../domain/failures';
+import type { DcsSwitchoverParams } from '../../domain/inputs';
+import type {
+  AwaitArgs,
+  AwaitReport,
+  PreflightReport,
+  TriggerArgs,
+  TriggerReceipt,
+  VerifyArgs,
+  VerifyReport,
+} from '../../domain/reports';
+import { cloudErrorOf, isCloudFailure } from '../http/failures';
+import { triggerFailure } from '../trigger';
+import { pollUntilDone, type Observation } from '../polling';
+import { SWAP_JOB_TYPE, type DcsApi } from './api';
+
+export interface DcsActivityDeps {
+  api: DcsApi;
+  now?: () => number;
+  /** How long verify waits for the instance to settle (RUNNING, no task) after the job ended. */
+  verifySettleMs?: number;
+}
+
+/** DCS master/standby switchover: the phase activities the switchover skeleton calls. */
+export function createDcsActivities({ api, now = Date.now, verifySettleMs = 60_000 }: DcsActivityDeps) {
+  /** Our own swap, if one was already started since preflight: the answer to "did an earlier attempt send it?". */
+  async function findStartedSwap(
+    params: DcsSwitchoverParams,
+    preflight: PreflightReport,
+  ): Promise<{ jobId?: string; how: string } | undefined> {
+    const { projectId, instanceId } = params;
+    const since = preflight.observedAt - 1000;
+    const tasks = await api.listTasks(projectId, instanceId, since, now() + 60_000);
+    const swapTask = tasks
+      .filter((task) => task.name === SWAP_JOB_TYPE)
+      .filter((task) => !task.created_at || !(Date.parse(task.created_at) < since))
+      .sort((a, b) => String(b.created_at ?? '').localeCompare(String(a.created_at ?? '')))[0];
+    if (swapTask) return { jobId: swapTask.id, how: `swap task ${swapTask.id} (${swapTask.status ?? 'no status'}) found` };
+    const instance = await api.getInstance(projectId, instanceId);
+    if (instance.task === SWAP_JOB_TYPE) return { how: `instance is running task ${SWAP_JOB_TYPE}` };
+    const masterBefore = preflight.facts.masterBefore;
+    if (typeof masterBefore === 'string') {
+      const master = await api.getMaster(projectId, instanceId);
+      if (master && master !== masterBefore) return { how: `master already moved from ${masterBefore} to ${master}` };
+    }
+    return undefined;
+  }
+
+  async function findSwapJobId(params: DcsSwitchoverParams, since: number): Promise<string | undefined> {
+    const tasks = await api.listTasks(params.projectId, params.instanceId, since - 1000, now() + 60_000);
+    return tasks.find((task) => task.name === SWAP_JOB_TYPE)?.id;
+  }
+
+  return {
+    async dcsPreflight(params: DcsSwitchoverParams): Promise<PreflightReport> {
+      const observedAt = now();
+      const instance = await api.getInstance(params.projectId, params.instanceId);
+      const facts = {
+        instanceName: instance.name ?? null,
+        cacheMode: instance.cache_mode,
+        instanceStatus: instance.status,
+        engineVersion: instance.engine_version ?? null,
+        masterBefore: null as string | null,
+      };
+      const refuse = (refusal: string): PreflightReport => ({
+        ok: false,
+        refusal,
+        summary: `refused: ${refusal}`,
+        observedAt,
+        facts,
+      });
+      if (instance.cache_mode !== 'ha') {
+        return refuse(
+          `instance ${params.instanceId} has cache_mode '${instance.cache_mode}'; only master/standby ('ha') instances support a master/standby switchover (DCS.4855)`,
+        );
+      }
+      if (instance.status !== 'RUNNING') {
+        return refuse(`instance ${params.instanceId} is ${instance.status}; a switchover needs RUNNING (DCS.4049)`);
+      }
+      if (instance.task) {
+        return refuse(`instance ${params.instanceId} is busy with task ${instance.task}; try again when it has finished`);
+      }
+      try {
+        facts.masterBefore = (await api.getMaster(params.projectId, params.instanceId)) ?? null;
+      } catch (error) {
+        // Redis 3.0 instances have no /groups; verification then relies on the job and instance state.
+        if (!isCloudFailure(error, CloudFailure.NotFound, CloudFailure.Permanent)) throw error;
+        Context.current().log.warn('replication groups unavailable; master change cannot be verified', {
+          error: error.message,
+        });
+      }
+      return {
+        ok: true,
+        summary: `instance ${instance.name ?? params.instanceId} RUNNING, ha, master ${facts.masterBefore ?? 'unknown'}`,
+        observedAt,
+        facts,
+      };
+    },
+
+    async dcsTrigger({ params, preflight }: TriggerArgs<DcsSwitchoverParams>): Promise<TriggerReceipt> {
+      const log = Context.current().log;
+      const started = await findStartedSwap(params, preflight);
+      if (started) {
+        log.warn('swap already started for this switchover; adopting it, not resending', { how: started.how });
+        return { jobId: started.jobId, adopted: true, triggeredAt: now(), summary: `adopted: ${started.how}`, facts: {} };
+      }
+      const sentAt = now();
+      try {
+        if (params.swapMode === 'async') {
+          const jobId = await api.asyncSwap(params.projectId, params.instanceId);
+          return { jobId, adopted: false, triggeredAt: sentAt, summary: `async-swap accepted, job ${jobId}`, facts: {} };
+        }
+        await api.swap(params.projectId, params.instanceId);
+      } catch (error) {
+        if (isCloudFailure(error, CloudFailure.Busy) && cloudErrorOf(error)?.code === 'DCS.4017') {
+          // "A job is still running": possibly our own swap from an ambiguous attempt. Look, never resend blindly.
+          const ours = await findStartedSwap(params, preflight);
+          if (ours) {
+            return { jobId: ours.jobId, adopted: true, triggeredAt: sentAt, summary: `adopted: ${ours.how}`, facts: {} };
+          }
+        }
+        throw triggerFailure(error);
+      }
+      // 204 carries no job id: find the swap job in the instance's task list (it may appear a little later).
+      const jobId = await findSwapJobId(params, sentAt).catch(() => undefined);
+      return {
+        jobId,
+        adopted: false,
+        triggeredAt: sentAt,
+        summary: jobId ? `swap accepted (204), job ${jobId}` : 'swap accepted (204), job not listed yet',
+        facts: {},
+      };
+    },
+
+    async dcsAwaitSwap({ params, preflight, receipt, deadlineAt }: AwaitArgs<DcsSwitchoverParams>): Promise<AwaitReport> {
+      const masterBefore = preflight.facts.masterBefore;
+      return pollUntilDone({
+        firstIntervalMs: params.pollIntervalSeconds * 1000,
+        maxIntervalMs: params.maxPollIntervalSeconds * 1000,
+        deadlineAt,
+        jobId: receipt.jobId,
+        now,
+        async observe(progress): Promise<Observation> {
+          const jobId = progress.jobId ?? (await findSwapJobId(params, receipt.triggeredAt));
+          if (jobId) return observeJob(await api.getJob(params.projectId, jobId));
+          // No job to follow (204 swap, job not listed): judge by the instance itself.
+          const instance = await api.getInstance(params.projectId, params.instanceId);
+          if (instance.status !== 'RUNNING' || instance.task) {
+            return { state: 'running', cloudStatus: `instance ${instance.status}, task ${instance.task ?? 'none'}` };
+          }
+          const master = typeof masterBefore === 'string' ? await api.getMaster(params.projectId, params.instanceId) : undefined;
+          if (master && master !== masterBefore) {
+            return { state: 'succeeded', cloudStatus: 'instance RUNNING, master moved', facts: { masterAfter: master } };
+          }
+          return { state: 'running', cloudStatus: 'instance RUNNING, master not moved yet' };
+        },
+      });
+    },
+
+    async dcsVerify({ params, preflight }: VerifyArgs<DcsSwitchoverParams>): Promise<VerifyReport> {
+      const ctx = Context.current();
+      const masterBefore = preflight.facts.masterBefore;
+      const settleBy = now() + verifySettleMs;
+      for (;;) {
+        const instance = await api.getInstance(params.projectId, params.instanceId);
+        const master = typeof masterBefore === 'string' ? await api.getMaster(params.projectId, params.instanceId) : undefined;
+        const settled = instance.status === 'RUNNING' && !instance.task;
+        const moved = typeof masterBefore !== 'string' || (master !== undefined && master !== masterBefore);
+        const facts = { instanceStatusAfter: instance.status, masterAfter: master ?? null };
+        if (settled && moved) {
+          const how = typeof masterBefore === 'string' ? `master moved ${masterBefore} → ${master}` : 'master not verifiable (no /groups)';
+          return { ok: true, summary: `instance RUNNING, ${how}`, facts };
+        }
+        if (now() >= settleBy) {
+          const why = !settled
+            ? `instance is ${instance.status} with task ${instance.task ?? 'none'}`
+            : `master is still ${master ?? 'unknown'}`;
+          return { ok: false, summary: `verification failed: ${why}`, facts };
+        }
+        ctx.heartbeat();
+        await ctx.sleep(Math.min(2_000, params.pollIntervalSeconds * 1000));
+      }
+    },
+  };
+}
+
+function observeJob(job: { job_id: string; status: string; fail_reason?: string | null }): Observation {
+  switch (job.status) {
+    case 'SUCCESS':
+      return { state: 'succeeded', cloudStatus: job.status, jobId: job.job_id };
+    case 'FAIL':
+      return {
+        state: 'failed',
+        cloudStatus: job.status,
+        jobId: job.job_id,
+        cloudError: { service: 'dcs', message: job.fail_reason ?? 'the swap job failed without a reason' },
+      };
+    case 'INIT':
+    case 'RUNNING':
+      return { state: 'running', cloudStatus: job.status, jobId: job.job_id };
+    default:
+      // An undocumented status: keep polling (the deadline bounds it) and show it as it is.
+      return { state: 'running', cloudStatus: job.status, jobId: job.job_id, facts: { unexpectedJobStatus: job.status } };
+  }
+}
+
+export type DcsActivities = ReturnType<typeof createDcsActivities>;

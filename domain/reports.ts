@@ -1,0 +1,66 @@
+import type { CloudError } from './failures';
+
+/** Service-specific facts carried between phases and into the outcome (flat, JSON-safe, no secrets). */
+export type Facts = Record<string, string | number | boolean | null>;
+
+/** What preflight found. `ok: false` is a refusal: nothing will be triggered. */
+export interface PreflightReport {
+  ok: boolean;
+  /** One line for the UI and the outcome. */
+  summary: string;
+  /** Why the switch must not proceed (when !ok). */
+  refusal?: string;
+  cloudError?: CloudError;
+  /** Epoch ms when preflight observed the resource; triggers look for their own work since then. */
+  observedAt: number;
+  facts: Facts;
+}
+
+/** What the trigger did: sent the switch, or found it already started (adopted) and did not resend. */
+export interface TriggerReceipt {
+  /** The cloud's job / task id, when it has one. */
+  jobId?: string;
+  /** True when an earlier attempt's switch was found and adopted instead of sending again. */
+  adopted: boolean;
+  triggeredAt: number;
+  summary: string;
+  facts: Facts;
+}
+
+export type AwaitState = 'succeeded' | 'failed' | 'deadline_reached';
+
+export interface AwaitReport {
+  state: AwaitState;
+  jobId?: string;
+  lastCloudStatus?: string;
+  cloudError?: CloudError;
+  polls: number;
+  transientErrors: number;
+  summary: string;
+  facts: Facts;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  summary: string;
+  facts: Facts;
+}
+
+/** Arguments of the phase activities every service implements. */
+export interface TriggerArgs<P> {
+  params: P;
+  preflight: PreflightReport;
+}
+export interface AwaitArgs<P> {
+  params: P;
+  preflight: PreflightReport;
+  receipt: TriggerReceipt;
+  /** Epoch ms: stop polling and report `deadline_reached` at this time. */
+  deadlineAt: number;
+}
+export interface VerifyArgs<P> {
+  params: P;
+  preflight: PreflightReport;
+  receipt: TriggerReceipt;
+  awaited: AwaitReport;
+}

@@ -19,18 +19,18 @@ export const commonSwitchoverFields = {
   requestedBy: z.string().trim().max(128, { message: 'requestedBy must be at most 128 characters' }).optional(),
   /** First poll interval; the interval then backs off up to maxPollIntervalSeconds. */
   pollIntervalSeconds: z
-    .number()
+    .number({ error: 'pollIntervalSeconds must be a number of seconds' })
     .min(0.1, { message: 'pollIntervalSeconds must be at least 0.1' })
     .max(300, { message: 'pollIntervalSeconds must be at most 300' })
     .default(5),
   maxPollIntervalSeconds: z
-    .number()
+    .number({ error: 'maxPollIntervalSeconds must be a number of seconds' })
     .min(0.1, { message: 'maxPollIntervalSeconds must be at least 0.1' })
     .max(600, { message: 'maxPollIntervalSeconds must be at most 600' })
     .default(30),
   /** Overall deadline of the switchover; when it passes unresolved the outcome is `unknown`. */
   timeoutSeconds: z
-    .number()
+    .number({ error: 'timeoutSeconds must be a number of seconds' })
     .int({ message: 'timeoutSeconds must be a whole number' })
     .min(1, { message: 'timeoutSeconds must be at least 1' })
     .max(7 * 24 * 3600, { message: 'timeoutSeconds must be at most 604800 (7 days)' })

@@ -1,4 +1,5 @@
-import { dcsSwitchoverInputSchema, type DcsSwitchoverInput } from '../domain/inputs';
+import { dcsDefinition } from '../domain/catalog';
+import type { DcsSwitchoverInput } from '../domain/inputs';
 import type { SwitchoverOutcome } from '../domain/outcome';
 import { runSwitchover, settle } from './switchover';
 
@@ -6,11 +7,8 @@ import { runSwitchover, settle } from './switchover';
 export async function dcsMasterStandbySwitchover(input: DcsSwitchoverInput): Promise<SwitchoverOutcome> {
   return settle(
     await runSwitchover({
-      kind: 'dcs',
-      schema: dcsSwitchoverInputSchema,
+      ...dcsDefinition,
       input,
-      resourceOf: (params) => params.instanceId,
-      resourceLabel: 'DCS instance',
       phases: { preflight: 'dcsPreflight', trigger: 'dcsTrigger', await: 'dcsAwaitSwap', verify: 'dcsVerify' },
     }),
   );

@@ -28,7 +28,8 @@ import {
   type CloudError,
 } from '../domain/failures';
 import { InputValidationError, parseInput, type commonSwitchoverFields } from '../domain/inputs';
-import { switchoverWorkflowId, WORKFLOW_TYPES, type SwitchoverKind } from '../domain/kinds';
+import type { SwitchoverDefinition } from '../domain/catalog';
+import { switchoverWorkflowId } from '../domain/kinds';
 import type { OutcomeStatus, SwitchoverOutcome } from '../domain/outcome';
 import type { Phase } from '../domain/phases';
 import type { AwaitReport, Facts, PreflightReport, TriggerReceipt, VerifyReport } from '../domain/reports';
@@ -44,13 +45,8 @@ export interface ServicePhases {
   verify: string;
 }
 
-export interface SwitchoverSpec<S extends z.ZodType> {
-  kind: SwitchoverKind;
-  schema: S;
+export interface SwitchoverSpec<S extends z.ZodType> extends SwitchoverDefinition<S> {
   input: unknown;
-  resourceOf: (params: z.output<S>) => string;
-  /** Human name of the resource type, e.g. `DCS instance`. */
-  resourceLabel: string;
   phases: ServicePhases;
 }
 
@@ -83,7 +79,6 @@ function phaseActivity<A, R>(name: string, options: ActivityOptions): PhaseCall<
 
 export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>): Promise<SwitchoverOutcome> {
   const info = workflowInfo();
-  const workflowType = WORKFLOW_TYPES[spec.kind];
   const startedAt = Date.now();
   const progress: SwitchoverProgress = { phase: 'validate', polls: 0 };
   setHandler(progressQuery, () => progress);
@@ -91,7 +86,7 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
   // validate: the client checked already; check again, since anyone can start a workflow by type name.
   let params: z.output<S> & CommonParams;
   try {
-    params = parseInput(workflowType, spec.schema, spec.input) as z.output<S> & CommonParams;
+    params = parseInput(spec.workflowType, spec.schema, spec.input) as z.output<S> & CommonParams;
   } catch (error) {
     if (error instanceof InputValidationError) throw ApplicationFailure.nonRetryable(error.message, INVALID_INPUT);
     throw error;

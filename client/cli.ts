@@ -1,0 +1,198 @@
+/**
+ * The `switchover` CLI for runbooks and on-call engineers.
+ * Exit codes: 0 succeeded (or started, without --wait), 1 switchover not succeeded (or refused because one is
+ * already running), 2 bad input, 3 cannot reach Temporal.
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { parseArgs } from 'node:util';
+import {
+  awaitOutcome,
+  clientConfigFromEnv,
+  connectClient,
+  InputValidationError,
+  startSwitchover,
+  SwitchoverAlreadyRunningError,
+  switchoverProgress,
+  TemporalUnreachableError,
+  validateSwitchoverInput,
+  type SwitchoverOutcome,
+} from './index';
+
+export const EXIT = { succeeded: 0, notSucceeded: 1, badInput: 2, temporalUnreachable: 3 } as const;
+
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  switchover dcs --project <project_id> --instance <instance_id> [--reason <text>] [--requested-by <name>]
+                 [--swap-mode sync|async] [--poll-interval <s>] [--max-poll-interval <s>] [--timeout <s>] [--wait] [--json]
+  switchover status <workflowId> [--json]
+  switchover result <workflowId> [--json]
+
+environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (switchover),
+             TEMPORAL_UI_URL (http://localhost:8233)
+exit codes: 0 succeeded/started, 1 not succeeded or refused, 2 bad input, 3 cannot reach Temporal`;
+
+interface Output {
+  json: boolean;
+  print(value: unknown, human: string): void;
+}
+
+function output(json: boolean): Output {
+  return { json, print: (value, human) => console.log(json ? JSON.stringify(value, null, 2) : human) };
+}
+
+/** Numeric flags: absent stays absent (the schema default applies); non-numbers are passed through so the schema names them. */
+function numberFlag(value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value.replace(/s$/, ''));
+  return Number.isFinite(n) && value.trim() !== '' ? n : value;
+}
+
+function uiLink(workflowId: string, namespace: string): string {
+  const base = (process.env.TEMPORAL_UI_URL || 'http://localhost:8233').replace(/\/$/, '');
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+export function describeOutcome(outcome: SwitchoverOutcome): string {
+  const lines = [
+    `${outcome.status.toUpperCase()}: ${outcome.message}`,
+    `  workflow   ${outcome.workflowId} (run ${outcome.runId})`,
+    `  resource   ${outcome.kind} ${outcome.resourceId} in project ${outcome.projectId}`,
+    `  triggered  ${outcome.triggered ? 'yes' : 'no'}${outcome.jobId ? `, job ${outcome.jobId}` : ''}`,
+    outcome.lastCloudStatus ? `  last cloud status ${outcome.lastCloudStatus} after ${outcome.polls} polls` : '',
+    outcome.cloudError
+      ? `  cloud error ${outcome.cloudError.code ?? ''} ${outcome.cloudError.message}`.replace(/ +/g, ' ')
+      : '',
+    `  duration   ${(outcome.durationMs / 1000).toFixed(1)} s (${outcome.startedAt} → ${outcome.finishedAt})`,
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? EXIT.succeeded : EXIT.badInput;
+  }
+  const config = clientConfigFromEnv();
+
+  if (command === 'dcs') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        project: { type: 'string' },
+        instance: { type: 'string' },
+        reason: { type: 'string' },
+        'requested-by': { type: 'string' },
+        'swap-mode': { type: 'string' },
+        'poll-interval': { type: 'string' },
+        'max-poll-interval': { type: 'string' },
+        timeout: { type: 'string' },
+        wait: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+    const out = output(values.json);
+    const input = {
+      projectId: values.project,
+      instanceId: values.instance,
+      reason: values.reason,
+      requestedBy: values['requested-by'] ?? process.env.USER,
+      swapMode: values['swap-mode'],
+      pollIntervalSeconds: numberFlag(values['poll-interval']),
+      maxPollIntervalSeconds: numberFlag(values['max-poll-interval']),
+      timeoutSeconds: numberFlag(values.timeout),
+    };
+    const cleaned = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+    validateSwitchoverInput('dcs', cleaned);
+    const client = await connectClient(config);
+    const handle = await startSwitchover(client, 'dcs', cleaned, { taskQueue: config.taskQueue });
+    if (!values.wait) {
+      out.print(
+        { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, ui: uiLink(handle.workflowId, config.namespace) },
+        `started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n  follow: switchover status ${handle.workflowId}\n  web UI: ${uiLink(handle.workflowId, config.namespace)}`,
+      );
+      return EXIT.succeeded;
+    }
+    if (!values.json) console.log(`started ${handle.workflowId}; waiting for the outcome (web UI: ${uiLink(handle.workflowId, config.namespace)})`);
+    const outcome = await awaitOutcome(handle);
+    out.print(outcome, describeOutcome(outcome));
+    return outcome.status === 'succeeded' ? EXIT.succeeded : EXIT.notSucceeded;
+  }
+
+  if (command === 'status' || command === 'result') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { json: { type: 'boolean', default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one workflow ID`);
+    const out = output(values.json);
+    const client = await connectClient(config);
+    const handle = client.workflow.getHandle(positionals[0]);
+    if (command === 'result') {
+      const outcome = await awaitOutcome(handle);
+      out.print(outcome, describeOutcome(outcome));
+      return outcome.status === 'succeeded' ? EXIT.succeeded : EXIT.notSucceeded;
+    }
+    const description = await handle.describe();
+    const progress = await switchoverProgress(handle).catch(() => undefined);
+    const status = {
+      workflowId: description.workflowId,
+      runId: description.runId,
+      type: description.type,
+      status: description.status.name,
+      startTime: description.startTime.toISOString(),
+      closeTime: description.closeTime?.toISOString(),
+      progress,
+      ui: uiLink(description.workflowId, config.namespace),
+    };
+    const human = [
+      `${status.workflowId}: ${status.status} (${status.type}, run ${status.runId})`,
+      progress ? `  phase ${progress.phase}${progress.outcome ? `, outcome ${progress.outcome}` : ''}` : '',
+      progress?.lastCloudStatus ? `  last cloud status ${progress.lastCloudStatus} (${progress.polls} polls)` : '',
+      progress?.deadline ? `  deadline ${progress.deadline}` : '',
+      `  web UI: ${status.ui}`,
+    ];
+    out.print(status, human.filter(Boolean).join('\n'));
+    return EXIT.succeeded;
+  }
+
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (error instanceof InputValidationError || error instanceof UsageError || isParseArgsError(error)) {
+      console.error(`switchover: ${(error as Error).message}\n\n${USAGE}`);
+      return EXIT.badInput;
+    }
+    if (error instanceof TemporalUnreachableError) {
+      console.error(`switchover: ${error.message}`);
+      return EXIT.temporalUnreachable;
+    }
+    if (error instanceof SwitchoverAlreadyRunningError) {
+      console.error(`switchover: refused: ${error.message}`);
+      return EXIT.notSucceeded;
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      console.error(`switchover: no such workflow: ${error.message}`);
+      return EXIT.badInput;
+    }
+    console.error(`switchover: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT.notSucceeded;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,169 @@
+/**
+ * Typed client for runbooks: start a switchover (validated before anything reaches Temporal or the cloud),
+ * read its progress, await its outcome.
+ */
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { z } from 'zod';
+import { SWITCHOVER_DEFINITIONS, type SwitchoverDefinition } from '../domain/catalog';
+import { SWITCHOVER_NOT_SUCCEEDED } from '../domain/failures';
+import { parseInput, type DcsSwitchoverInput } from '../domain/inputs';
+import { DEFAULT_TASK_QUEUE, switchoverWorkflowId } from '../domain/kinds';
+import type { SwitchoverOutcome } from '../domain/outcome';
+import { SA_KIND, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
+import type { SwitchoverProgress } from '../workflows/switchover';
+
+export { InputValidationError } from '../domain/inputs';
+export type { SwitchoverOutcome } from '../domain/outcome';
+export type { SwitchoverProgress } from '../workflows/switchover';
+
+export interface ClientConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+}
+
+export function clientConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ClientConfig {
+  return {
+    address: env.TEMPORAL_ADDRESS || 'localhost:7233',
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
+  };
+}
+
+export class TemporalUnreachableError extends Error {
+  override name = 'TemporalUnreachableError';
+}
+
+export async function connectClient(config: ClientConfig): Promise<Client> {
+  try {
+    const connection = await Connection.connect({ address: config.address, connectTimeout: '5s' });
+    return new Client({ connection, namespace: config.namespace });
+  } catch (error) {
+    throw new TemporalUnreachableError(
+      `cannot reach Temporal at ${config.address}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** A switchover of the same resource is already running: the per-resource lock refused this one. */
+export class SwitchoverAlreadyRunningError extends Error {
+  override name = 'SwitchoverAlreadyRunningError';
+  constructor(
+    readonly workflowId: string,
+    readonly runId?: string,
+  ) {
+    super(
+      `a switchover of this resource is already running: workflow ${workflowId}${runId ? ` (run ${runId})` : ''}; ` +
+        `inspect it with 'switchover status ${workflowId}' or wait for it to finish`,
+    );
+  }
+}
+
+export interface StartOptions {
+  taskQueue?: string;
+}
+
+/** Validates, then starts `kind`'s workflow under its per-resource ID. Throws InputValidationError on bad input. */
+/** Checks input for `kind` without contacting anything; throws InputValidationError naming each bad field. */
+export function validateSwitchoverInput(kind: keyof typeof SWITCHOVER_DEFINITIONS, input: unknown): void {
+  const definition: SwitchoverDefinition = SWITCHOVER_DEFINITIONS[kind];
+  parseInput(definition.workflowType, definition.schema, input);
+}
+
+export async function startSwitchover(
+  client: Client,
+  kind: keyof typeof SWITCHOVER_DEFINITIONS,
+  input: unknown,
+  options: StartOptions = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const definition: SwitchoverDefinition = SWITCHOVER_DEFINITIONS[kind];
+  const params = parseInput(definition.workflowType, definition.schema, input) as z.output<typeof definition.schema> & {
+    projectId: string;
+    reason?: string;
+    requestedBy?: string;
+  };
+  const resourceId = definition.resourceOf(params);
+  const workflowId = switchoverWorkflowId(kind, params.projectId, resourceId);
+  try {
+    return await client.workflow.start(definition.workflowType, {
+      workflowId,
+      taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      staticSummary: `${kind.toUpperCase()} switchover of ${definition.resourceLabel} ${resourceId}${params.reason ? `: ${params.reason}` : ''}`,
+      staticDetails: staticDetails(definition, params, resourceId),
+      typedSearchAttributes: [
+        { key: SA_KIND, value: kind },
+        { key: SA_PROJECT, value: params.projectId },
+        { key: SA_RESOURCE, value: resourceId },
+      ],
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      const running = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch(() => undefined);
+      throw new SwitchoverAlreadyRunningError(workflowId, running?.runId);
+    }
+    throw error;
+  }
+}
+
+function staticDetails(definition: SwitchoverDefinition, params: Record<string, unknown>, resourceId: string): string {
+  const rows = Object.entries(params)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `| ${key} | ${String(value).replace(/\|/g, '\\|')} |`);
+  return [
+    `### ${definition.workflowType}`,
+    `${definition.resourceLabel} **${resourceId}** in project **${String(params.projectId)}**`,
+    params.requestedBy ? `Requested by **${String(params.requestedBy)}**` : '',
+    params.reason ? `Reason: ${String(params.reason)}` : '',
+    '',
+    '| input | value |',
+    '| --- | --- |',
+    ...rows,
+  ]
+    .filter((line, index) => line !== '' || index > 3)
+    .join('\n');
+}
+
+export async function startDcsSwitchover(
+  client: Client,
+  input: DcsSwitchoverInput,
+  options?: StartOptions,
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  return startSwitchover(client, 'dcs', input, options);
+}
+
+/** The outcome of a finished switchover, whether it succeeded or not (the failure carries the outcome). */
+export async function awaitOutcome(handle: WorkflowHandle): Promise<SwitchoverOutcome> {
+  try {
+    return (await handle.result()) as SwitchoverOutcome;
+  } catch (error) {
+    const outcome = outcomeOfFailure(error);
+    if (outcome) return outcome;
+    throw error;
+  }
+}
+
+export function outcomeOfFailure(error: unknown): SwitchoverOutcome | undefined {
+  if (!(error instanceof WorkflowFailedError)) return undefined;
+  const cause = error.cause;
+  if (cause instanceof ApplicationFailure && cause.type === SWITCHOVER_NOT_SUCCEEDED) {
+    return cause.details?.[0] as SwitchoverOutcome;
+  }
+  return undefined;
+}
+
+export async function switchoverProgress(handle: WorkflowHandle): Promise<SwitchoverProgress> {
+  return handle.query<SwitchoverProgress>('progress');
+}

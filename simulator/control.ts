@@ -1,0 +1,199 @@
+import type { TokenStore } from './auth';
+import type { DcsInstanceView, DcsStore } from './dcs';
+import type { ActiveFault, FaultSpec, FaultStore } from './faults';
+import type { LoggedRequest, RequestFilter, RequestLog } from './request-log';
+import type { SimRequest, SimResponse } from './types';
+import { SimulatorInputError } from './types';
+
+/**
+ * In-process control of the simulator. The HTTP control API under `/_sim/...` maps onto these methods one to one.
+ * Inputs are validated (zod); bad input throws `SimulatorInputError` with a message naming the field.
+ */
+export class SimulatorControl {
+  constructor(
+    private readonly stores: { dcs: DcsStore },
+    private readonly faultStore: FaultStore,
+    private readonly log: RequestLog,
+    private readonly tokens: TokenStore,
+  ) {}
+
+  /** Clears resources, faults, the request log and issued tokens. */
+  reset(): void {
+    this.stores.dcs.reset();
+    this.faultStore.clear();
+    this.log.clear();
+    this.tokens.revokeAll();
+  }
+
+  // ---- DCS ----
+  createDcsInstance(input: unknown): DcsInstanceView {
+    return this.stores.dcs.create(input);
+  }
+  patchDcsInstance(instanceId: string, patch: unknown): DcsInstanceView {
+    return this.stores.dcs.patch(instanceId, patch);
+  }
+  getDcsInstance(instanceId: string): DcsInstanceView | undefined {
+    return this.stores.dcs.get(instanceId);
+  }
+  listDcsInstances(): DcsInstanceView[] {
+    return this.stores.dcs.list();
+  }
+
+  // ---- faults ----
+  addFault(spec: FaultSpec | unknown): { id: string } {
+    return { id: this.faultStore.add(spec).id };
+  }
+  listFaults(): ActiveFault[] {
+    return this.faultStore.list();
+  }
+  removeFault(id: string): boolean {
+    return this.faultStore.remove(id);
+  }
+  clearFaults(): void {
+    this.faultStore.clear();
+  }
+
+  // ---- request log ----
+  requests(filter: RequestFilter = {}): LoggedRequest[] {
+    if (filter.path) {
+      try {
+        new RegExp(filter.path);
+      } catch {
+        throw new SimulatorInputError('path must be a valid regular expression source');
+      }
+    }
+    return this.log.list(filter);
+  }
+  clearRequests(): void {
+    this.log.clear();
+  }
+
+  // ---- tokens ----
+  /** Revokes every token issued by `POST /v3/auth/tokens`; static tokens stay valid. */
+  revokeTokens(): { revoked: number } {
+    return { revoked: this.tokens.revokeAll() };
+  }
+  /** Lifetime of tokens issued from now on. */
+  setTokenLifetime(ms: number): void {
+    if (!Number.isInteger(ms) || ms < 1)
+      throw new SimulatorInputError('token lifetime must be a positive integer (ms)');
+    this.tokens.lifetimeMs = ms;
+  }
+}
+
+type ControlRoute = {
+  method: string;
+  regex: RegExp;
+  run: (control: SimulatorControl, req: SimRequest, m: RegExpExecArray) => SimResponse;
+};
+
+const ok = (body: unknown, status = 200): SimResponse => ({ status, body });
+
+function found<T>(value: T | undefined, what: string): SimResponse {
+  return value === undefined ? { status: 404, body: { error: `${what} does not exist` } } : ok(value);
+}
+
+function resourceRoutes<V>(
+  prefix: string,
+  what: string,
+  ops: {
+    create: (c: SimulatorControl, body: unknown) => V;
+    patch: (c: SimulatorControl, id: string, body: unknown) => V;
+    get: (c: SimulatorControl, id: string) => V | undefined;
+    list: (c: SimulatorControl) => V[];
+  },
+): ControlRoute[] {
+  const one = new RegExp(`^/_sim/${prefix}/([^/]+)$`);
+  const all = new RegExp(`^/_sim/${prefix}$`);
+  return [
+    { method: 'POST', regex: all, run: (c, req) => ok(ops.create(c, req.body), 201) },
+    { method: 'GET', regex: all, run: (c) => ok(ops.list(c)) },
+    {
+      method: 'PATCH',
+      regex: one,
+      run: (c, req, m) => ok(ops.patch(c, decodeURIComponent(m[1] as string), req.body)),
+    },
+    {
+      method: 'GET',
+      regex: one,
+      run: (c, _req, m) => found(ops.get(c, decodeURIComponent(m[1] as string)), `${what} ${m[1]}`),
+    },
+  ];
+}
+
+export const CONTROL_ROUTES: ControlRoute[] = [
+  {
+    method: 'POST',
+    regex: /^\/_sim\/reset$/,
+    run: (c) => {
+      c.reset();
+      return ok({ reset: true });
+    },
+  },
+  { method: 'GET', regex: /^\/_sim\/health$/, run: () => ok({ ok: true }) },
+  ...resourceRoutes('dcs/instances', 'DCS instance', {
+    create: (c, b) => c.createDcsInstance(b),
+    patch: (c, id, b) => c.patchDcsInstance(id, b),
+    get: (c, id) => c.getDcsInstance(id),
+    list: (c) => c.listDcsInstances(),
+  }),
+  { method: 'POST', regex: /^\/_sim\/faults$/, run: (c, req) => ok(c.addFault(req.body), 201) },
+  { method: 'GET', regex: /^\/_sim\/faults$/, run: (c) => ok(c.listFaults()) },
+  {
+    method: 'DELETE',
+    regex: /^\/_sim\/faults$/,
+    run: (c) => {
+      c.clearFaults();
+      return { status: 204 };
+    },
+  },
+  {
+    method: 'DELETE',
+    regex: /^\/_sim\/faults\/([^/]+)$/,
+    run: (c, _req, m) =>
+      c.removeFault(decodeURIComponent(m[1] as string))
+        ? { status: 204 }
+        : { status: 404, body: { error: 'no such fault' } },
+  },
+  {
+    method: 'GET',
+    regex: /^\/_sim\/requests$/,
+    run: (c, req) =>
+      ok(c.requests({ method: req.query.method, path: req.query.path, service: req.query.service })),
+  },
+  {
+    method: 'DELETE',
+    regex: /^\/_sim\/requests$/,
+    run: (c) => {
+      c.clearRequests();
+      return { status: 204 };
+    },
+  },
+  { method: 'POST', regex: /^\/_sim\/tokens\/revoke$/, run: (c) => ok(c.revokeTokens()) },
+  {
+    method: 'PUT',
+    regex: /^\/_sim\/tokens\/lifetime$/,
+    run: (c, req) => {
+      c.setTokenLifetime(Number((req.body as { ms?: unknown } | undefined)?.ms));
+      return ok({ ms: Number((req.body as { ms?: unknown }).ms) });
+    },
+  },
+];
+
+/** HTTP control API: `/_sim/...`, no authentication. */
+export function controlHandler(control: SimulatorControl): (req: SimRequest) => SimResponse {
+  return (req) => {
+    for (const route of CONTROL_ROUTES) {
+      if (route.method !== req.method) continue;
+      const m = route.regex.exec(req.path);
+      if (!m) continue;
+      try {
+        return route.run(control, req, m);
+      } catch (err) {
+        if (err instanceof SimulatorInputError) return { status: err.status, body: { error: err.message } };
+        throw err;
+      }
+    }
+    return { status: 404, body: { error: `no control endpoint ${req.method} ${req.path}` } };
+  };
+}

@@ -1,0 +1,324 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticate, type AuthResult, type TokenStore } from './auth';
+import { gatewayError, injectedStatusBody, serviceError } from './errors';
+import { setAtPath, type Fault, type FaultStore } from './faults';
+import { uuid } from './ids';
+import type { RequestLog } from './request-log';
+import type { HandlerContext, Route, Service, SimRequest, SimResponse } from './types';
+
+/**
+ * The HTTP front of the simulator: routing, fault injection, authentication and the request log.
+ * Cloud API requests go through, in order: route match, faults that act before handling (latency, reset,
+ * status, throttle), authentication and project scope, the handler, faults that act on the answer
+ * (reset-after-accept, malformed-json, unknown-enum), the request log.
+ */
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+interface CompiledRoute extends Route {
+  regex: RegExp;
+  names: string[];
+}
+
+export function compileRoute(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.pattern
+    .split('/')
+    .map((segment) => {
+      const m = /^\{(\w+)\}$/.exec(segment);
+      if (!m) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(m[1] as string);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...route, regex: new RegExp(`^${source}/?$`), names };
+}
+
+/** Which service a path belongs to, also for paths no route matches (for the log and fault matching). */
+export function serviceOfPath(path: string): Service | undefined {
+  if (path.startsWith('/v3/auth/')) return 'iam';
+  if (/^\/v3\/[^/]+\/jobs(\/|$)/.test(path)) return 'drs';
+  if (/^\/v[12]\/[^/]+\/disaster-recover/.test(path)) return 'dws';
+  if (/^\/v2\/[^/]+\/(instances|instance|jobs)(\/|$)/.test(path)) return 'dcs';
+  return undefined;
+}
+
+export type ControlHandler = (req: SimRequest) => Promise<SimResponse> | SimResponse;
+
+export interface HttpDeps {
+  routes: Route[];
+  tokens: TokenStore;
+  faults: FaultStore;
+  log: RequestLog;
+  control: ControlHandler;
+  quiet: boolean;
+}
+
+export class SimHttp {
+  private readonly routes: CompiledRoute[];
+
+  constructor(private readonly deps: HttpDeps) {
+    this.routes = deps.routes.map(compileRoute);
+  }
+
+  /** node:http request listener. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    this.handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        send(res, {
+          status: 500,
+          body: { error_code: 'SIM.500', error_msg: `simulator error: ${String(err)}` },
+        });
+      }
+    });
+  };
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator.local');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = v;
+
+    const rawBody = await readBody(req);
+    if (rawBody === undefined) {
+      send(res, { status: 413, body: { error_code: 'APIGW.0413', error_msg: 'Request body too large' } });
+      return;
+    }
+
+    const base: Omit<SimRequest, 'body' | 'params'> = { method, path, query, headers: req.headers, rawBody };
+
+    if (path === '/_sim' || path.startsWith('/_sim/')) {
+      const parsed = parseJson(rawBody);
+      if (!parsed.ok) {
+        send(res, { status: 400, body: { error: 'request body is not valid JSON' } });
+        return;
+      }
+      send(res, await this.deps.control({ ...base, body: parsed.value, params: {} }));
+      return;
+    }
+
+    await this.handleCloud(base, res);
+  }
+
+  private async handleCloud(base: Omit<SimRequest, 'body' | 'params'>, res: ServerResponse): Promise<void> {
+    const { method, path } = base;
+    const match = this.match(method, path);
+    const service = match?.route.service ?? serviceOfPath(path);
+    const faults = this.deps.faults.take({ method, path, service, trigger: Boolean(match?.route.trigger) });
+    const faultNames = faults.length ? faults.map((f) => f.type).join(',') : undefined;
+    let authenticated = false;
+
+    const finish = (status: number | 'reset') => {
+      this.deps.log.add({
+        at: new Date().toISOString(),
+        method,
+        path,
+        query: base.query,
+        service: service ?? 'unknown',
+        status,
+        ...(faultNames ? { fault: faultNames } : {}),
+        authenticated,
+      });
+      if (!this.deps.quiet) {
+        console.log(
+          `[simulator] ${method} ${path} -> ${status}${faultNames ? ` (fault: ${faultNames})` : ''}`,
+        );
+      }
+    };
+
+    // Faults that act before the request is handled.
+    const latency = faults.reduce((sum, f) => sum + (f.type === 'latency' ? f.ms : 0), 0);
+    if (latency > 0) await sleep(latency);
+    const pre = faults.find((f) => f.type === 'reset' || f.type === 'status' || f.type === 'throttle');
+    if (pre) {
+      if (pre.type === 'reset') {
+        res.socket?.destroy();
+        finish('reset');
+        return;
+      }
+      const answer = preFaultAnswer(pre, service);
+      send(res, answer);
+      finish(answer.status);
+      return;
+    }
+
+    let answer: SimResponse;
+    if (!match) {
+      answer = gatewayError(
+        404,
+        'APIGW.0101',
+        'The API does not exist or has not been published in the environment',
+      );
+    } else {
+      const parsed = parseJson(base.rawBody);
+      const req: SimRequest = { ...base, body: parsed.ok ? parsed.value : undefined, params: match.params };
+      const auth: AuthResult = match.route.public
+        ? { ok: true, principal: 'public' }
+        : authenticate(this.deps.tokens, req, base.rawBody);
+      const authFailure = this.authFailure(auth, match.route, req);
+      if (authFailure) {
+        answer = authFailure;
+      } else {
+        authenticated = !match.route.public;
+        if (!parsed.ok) {
+          answer = serviceError(
+            service,
+            400,
+            service === 'dcs' ? 'DCS.4800' : 'APIGW.0201',
+            'The request body is not valid JSON.',
+          );
+        } else {
+          const ctx: HandlerContext = { tokenProjectId: auth.ok ? auth.projectId : undefined };
+          const jobFail = faults.find((f) => f.type === 'job-fail');
+          if (jobFail && jobFail.type === 'job-fail') {
+            ctx.forceJobFail = { reason: jobFail.reason ?? 'Injected fault: the job failed.' };
+          }
+          answer = match.route.handler(req, ctx);
+        }
+      }
+    }
+
+    // Faults that act on the answer.
+    if (faults.some((f) => f.type === 'reset-after-accept')) {
+      res.socket?.destroy();
+      finish('reset');
+      return;
+    }
+    if (faults.some((f) => f.type === 'malformed-json')) {
+      const text = JSON.stringify(answer.body ?? { status: 'ok' });
+      const broken = `${text.slice(0, Math.max(1, Math.floor(text.length / 2)))}<<truncated`;
+      res.writeHead(200, {
+        'Content-Type': 'application/json;charset=UTF-8',
+        'Content-Length': Buffer.byteLength(broken),
+      });
+      res.end(broken);
+      finish(200);
+      return;
+    }
+    for (const f of faults) {
+      if (f.type === 'unknown-enum' && answer.body !== undefined) {
+        answer = { ...answer, body: structuredClone(answer.body) };
+        setAtPath(answer.body, f.field, f.value);
+      }
+    }
+    send(res, answer);
+    finish(answer.status);
+  }
+
+  private authFailure(auth: AuthResult, route: Route, req: SimRequest): SimResponse | undefined {
+    if (route.public) return undefined;
+    const dcs = route.service === 'dcs';
+    if (!auth.ok) {
+      const why =
+        auth.reason === 'missing'
+          ? 'no X-Auth-Token header'
+          : auth.reason === 'expired'
+            ? 'the token has expired'
+            : auth.reason === 'signature-unsupported'
+              ? 'AK/SK signatures are not verified by the simulator yet'
+              : 'the token is invalid or revoked';
+      return dcs
+        ? serviceError('dcs', 401, 'DCS.1001', `Invalid token: ${why}.`)
+        : gatewayError(401, 'APIGW.0301', `Incorrect IAM authentication information: ${why}.`);
+    }
+    const pathProject = req.params.project_id;
+    if (auth.projectId !== undefined && pathProject !== undefined && pathProject !== auth.projectId) {
+      return dcs
+        ? serviceError(
+            'dcs',
+            401,
+            'DCS.1004',
+            'The project ID in the token does not match the project ID in the URL.',
+          )
+        : gatewayError(
+            401,
+            'APIGW.0301',
+            'Incorrect IAM authentication information: the token is not scoped to this project.',
+          );
+    }
+    return undefined;
+  }
+
+  private match(
+    method: string,
+    path: string,
+  ): { route: CompiledRoute; params: Record<string, string> } | undefined {
+    for (const route of this.routes) {
+      if (route.method !== method) continue;
+      const m = route.regex.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.names.forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1] as string);
+      });
+      return { route, params };
+    }
+    return undefined;
+  }
+}
+
+function preFaultAnswer(fault: Fault, service: Service | undefined): SimResponse {
+  if (fault.type === 'throttle') {
+    return {
+      status: 429,
+      headers: { 'Retry-After': String(fault.retryAfterSeconds) },
+      body: {
+        error_code: 'APIG.0308',
+        error_msg:
+          'The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second',
+      },
+    };
+  }
+  if (fault.type === 'status') {
+    const base =
+      fault.body !== undefined
+        ? { status: fault.status, body: fault.body }
+        : injectedStatusBody(service, fault.status);
+    return { ...base, status: fault.status, headers: { ...(base.headers ?? {}), ...(fault.headers ?? {}) } };
+  }
+  throw new Error(`not a pre-handling fault: ${fault.type}`);
+}
+
+export function send(res: ServerResponse, answer: SimResponse): void {
+  if (res.destroyed) return;
+  const headers: Record<string, string | number> = { 'X-Request-Id': uuid(), ...(answer.headers ?? {}) };
+  if (answer.body === undefined || answer.status === 204) {
+    res.writeHead(answer.status, headers);
+    res.end();
+    return;
+  }
+  const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+  headers['Content-Type'] = 'application/json;charset=UTF-8';
+  headers['Content-Length'] = Buffer.byteLength(text);
+  res.writeHead(answer.status, headers);
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
+  if (raw.length === 0) return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,85 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { iamRoutes, TokenStore, type SimUser } from './auth';
+import { controlHandler, SimulatorControl } from './control';
+import { DcsStore } from './dcs';
+import { FaultStore } from './faults';
+import { SimHttp } from './http';
+import { RequestLog } from './request-log';
+import type { Clock } from './types';
+
+export { SimulatorControl } from './control';
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 = random free port (default). */
+  port?: number;
+  /** Tokens accepted for every project without IAM; default ['sim-token']. */
+  staticTokens?: string[];
+  /** Users that may obtain tokens; default [{ name: 'demo', password: 'demo-password', domain: 'demo' }]. */
+  users?: Array<{ name: string; password: string; domain: string }>;
+  /** No per-request console lines. Default: true under jest (JEST_WORKER_ID set), else false. */
+  quiet?: boolean;
+  /** Lifetime of issued tokens; default 24 h. */
+  tokenLifetimeMs?: number;
+}
+
+export interface RunningSimulator {
+  /** Base URL, e.g. http://127.0.0.1:40123 (all services and the control API). */
+  url: string;
+  close(): Promise<void>;
+  /** The same operations as the HTTP control API, in-process. */
+  control: SimulatorControl;
+}
+
+export const DEFAULT_STATIC_TOKEN = 'sim-token';
+export const DEFAULT_USER: SimUser = { name: 'demo', password: 'demo-password', domain: 'demo' };
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const clock: Clock = () => Date.now();
+  const tokens = new TokenStore(
+    clock,
+    options.staticTokens ?? [DEFAULT_STATIC_TOKEN],
+    options.users ?? [DEFAULT_USER],
+    options.tokenLifetimeMs ?? 24 * 3600 * 1000,
+  );
+  const faults = new FaultStore();
+  const log = new RequestLog();
+  const dcs = new DcsStore(clock);
+  const control = new SimulatorControl({ dcs }, faults, log, tokens);
+  const http = new SimHttp({
+    routes: [...iamRoutes(tokens), ...dcs.routes()],
+    tokens,
+    faults,
+    log,
+    control: controlHandler(control),
+    quiet: options.quiet ?? Boolean(process.env.JEST_WORKER_ID),
+  });
+
+  const server = createServer(http.listener);
+  server.keepAliveTimeout = 5000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    control,
+    close: () => {
+      closed ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

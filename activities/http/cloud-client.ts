@@ -58,6 +58,9 @@ export class CloudClient {
       timeout: options.timeoutMs ?? 15_000,
       validateStatus: () => true,
       transformResponse: (body) => body,
+      // The body is serialized once, in request(), and AK/SK signatures cover those exact bytes:
+      // axios must send that string untouched (its default transform may trim or re-serialize it).
+      transformRequest: [(body) => body],
       responseType: 'text',
       maxRedirects: 0,
       transitional: { clarifyTimeoutError: true },

@@ -21,6 +21,8 @@ export const CloudFailure = {
   InvalidResponse: 'CloudInvalidResponseError',
   /** A trigger whose fate is unknown (sent, then timeout/reset/5xx): resolved by looking, never by resending. */
   TriggerAmbiguous: 'TriggerAmbiguousError',
+  /** An earlier attempt may have sent the switch and the cloud cannot tell: never resend, end as `unknown`. */
+  TriggerUnresolvable: 'TriggerUnresolvableError',
 } as const;
 export type CloudFailureType = (typeof CloudFailure)[keyof typeof CloudFailure];
 
@@ -29,6 +31,7 @@ export const NON_RETRYABLE_CLOUD_FAILURES: readonly CloudFailureType[] = [
   CloudFailure.NotFound,
   CloudFailure.Auth,
   CloudFailure.InvalidResponse,
+  CloudFailure.TriggerUnresolvable,
 ];
 
 /** Thrown by a workflow whose outcome is not `succeeded`; the outcome is its first detail. */

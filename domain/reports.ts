@@ -50,6 +50,14 @@ export interface VerifyReport {
 export interface TriggerArgs<P> {
   params: P;
   preflight: PreflightReport;
+  /**
+   * True when an earlier attempt of this workflow's trigger ended ambiguously (timeout, reset, 5xx, worker
+   * crash): the switch may have been accepted. The activity must then resolve by looking and only send again
+   * when the cloud's own records prove nothing was started; when they cannot prove it, it refuses
+   * (TriggerUnresolvable) rather than risk a second switch.
+   */
+  mayHaveSent: boolean;
+  attempt: number;
 }
 export interface AwaitArgs<P> {
   params: P;

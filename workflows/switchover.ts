@@ -178,24 +178,23 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
     progress.preflight = preflight.summary;
     if (!preflight.ok) return await finish('rejected', preflight.refusal ?? preflight.summary, preflight.cloudError);
 
-    // trigger: the only side effect on the cloud, never sent twice (the activity looks before any resend).
+    // trigger: the only side effect on the cloud, never sent twice. Attempts are driven from here (one activity
+    // attempt each) so every attempt knows whether an earlier one may have reached the cloud.
     enter('trigger');
-    try {
-      receipt = await phaseActivity<unknown, TriggerReceipt>(spec.phases.trigger, {
-        startToCloseTimeout: '60s',
-        scheduleToCloseTimeout: remainingMs(),
-        retry: { initialInterval: '2s', maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE },
-        summary: `trigger the switchover of ${spec.resourceLabel} ${resourceId}`,
-      })({ params, preflight });
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const cause = failureCause(error);
-      if (cause.definitelyNotSent) {
-        return await finish('failed', `the cloud refused the switchover: ${cause.message}`, cause.cloudError);
+    const triggerResult = await triggerOnce(spec, params, preflight, resourceId, deadlineAt);
+    if ('refused' in triggerResult) {
+      const { cause, mayHaveSent } = triggerResult.refused;
+      if (!mayHaveSent) {
+        return await finish('failed', `the switchover was not sent: ${cause.message}`, cause.cloudError);
       }
       triggered = true;
-      return await finish('unknown', `the trigger's fate is unknown (${cause.message}); check the resource`, cause.cloudError);
+      return await finish(
+        'unknown',
+        `the switch may have been sent but its fate cannot be established (${cause.message}); check the resource before retrying`,
+        cause.cloudError,
+      );
     }
+    receipt = triggerResult.receipt;
     triggered = true;
     progress.trigger = receipt.summary;
     progress.jobId = receipt.jobId;
@@ -245,6 +244,51 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
   }
 }
 
+/** Backoff between trigger attempts (busy resource, ambiguous send). */
+const TRIGGER_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };
+
+type TriggerResult = { receipt: TriggerReceipt } | { refused: { cause: FailureCause; mayHaveSent: boolean } };
+
+/**
+ * Calls the trigger activity until it returns a receipt or a definite answer. A definite refusal by the cloud
+ * (4xx) means not sent; a timeout, reset, 5xx or worker crash means "may have been sent" and the next attempt is
+ * told so, to look before anything else.
+ */
+async function triggerOnce<S extends z.ZodType>(
+  spec: SwitchoverSpec<S>,
+  params: CommonParams,
+  preflight: PreflightReport,
+  resourceId: string,
+  deadlineAt: number,
+): Promise<TriggerResult> {
+  let mayHaveSent = false;
+  let delayMs = TRIGGER_BACKOFF.firstMs;
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadlineAt - Date.now();
+    try {
+      const receipt = await phaseActivity<unknown, TriggerReceipt>(spec.phases.trigger, {
+        startToCloseTimeout: '60s',
+        retry: { maximumAttempts: 1 },
+        summary: `trigger the switchover of ${spec.resourceLabel} ${resourceId}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+      })({ params, preflight, mayHaveSent, attempt });
+      return { receipt };
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const cause = failureCause(error);
+      if (cause.type === CloudFailure.TriggerUnresolvable || NON_RETRYABLE.includes(cause.type as never)) {
+        return { refused: { cause, mayHaveSent } };
+      }
+      if (!cause.definitelyNotSent) mayHaveSent = true;
+      if (remaining <= delayMs) {
+        return { refused: { cause: { ...cause, message: `deadline reached while triggering: ${cause.message}` }, mayHaveSent } };
+      }
+      log.warn('trigger attempt did not complete; trying again', { attempt, mayHaveSent, error: cause.message });
+      await sleep(Math.max(delayMs, cause.retryAfterMs ?? 0));
+      delayMs = Math.min(TRIGGER_BACKOFF.maxMs, delayMs * 2);
+    }
+  }
+}
+
 /** Runs the await activity, with a workflow timer as the backstop should the activity never report. */
 async function awaitWithDeadline(
   activity: string,
@@ -282,7 +326,9 @@ async function awaitWithDeadline(
 }
 
 interface FailureCause {
+  type?: string;
   message: string;
+  retryAfterMs?: number;
   cloudError?: CloudError;
   /** The cloud answered with a definite refusal (4xx), so the switch was not accepted. */
   definitelyNotSent: boolean;
@@ -302,8 +348,11 @@ function failureCause(error: unknown): FailureCause {
   while (failure instanceof ActivityFailure && failure.cause) failure = failure.cause;
   if (failure instanceof ApplicationFailure) {
     const detail = failure.details?.[0] as CloudError | undefined;
+    const retryAfter = failure.nextRetryDelay;
     return {
+      type: failure.type ?? undefined,
       message: failure.message,
+      retryAfterMs: typeof retryAfter === 'number' ? retryAfter : undefined,
       cloudError: detail && typeof detail.message === 'string' ? detail : undefined,
       definitelyNotSent: DEFINITE_REFUSALS.includes(failure.type ?? ''),
     };

@@ -20,10 +20,17 @@ export interface DcsActivityDeps {
   now?: () => number;
   /** How long verify waits for the instance to settle (RUNNING, no task) after the job ended. */
   verifySettleMs?: number;
+  /** After an ambiguous send, how long to wait before the second look at the task list. */
+  ambiguousSettleMs?: number;
 }
 
 /** DCS master/standby switchover: the phase activities the switchover skeleton calls. */
-export function createDcsActivities({ api, now = Date.now, verifySettleMs = 60_000 }: DcsActivityDeps) {
+export function createDcsActivities({
+  api,
+  now = Date.now,
+  verifySettleMs = 60_000,
+  ambiguousSettleMs = 3_000,
+}: DcsActivityDeps) {
   /** Our own swap, if one was already started since preflight: the answer to "did an earlier attempt send it?". */
   async function findStartedSwap(
     params: DcsSwitchoverParams,
@@ -98,9 +105,16 @@ export function createDcsActivities({ api, now = Date.now, verifySettleMs = 60_0
       };
     },
 
-    async dcsTrigger({ params, preflight }: TriggerArgs<DcsSwitchoverParams>): Promise<TriggerReceipt> {
-      const log = Context.current().log;
-      const started = await findStartedSwap(params, preflight);
+    async dcsTrigger({ params, preflight, mayHaveSent }: TriggerArgs<DcsSwitchoverParams>): Promise<TriggerReceipt> {
+      const ctx = Context.current();
+      const log = ctx.log;
+      let started = await findStartedSwap(params, preflight);
+      if (!started && mayHaveSent) {
+        // The task list is the cloud's record of accepted swaps; give a just-accepted one time to appear.
+        await ctx.sleep(ambiguousSettleMs);
+        started = await findStartedSwap(params, preflight);
+        if (!started) log.warn('an earlier trigger attempt may have been sent, but no swap was started: sending');
+      }
       if (started) {
         log.warn('swap already started for this switchover; adopting it, not resending', { how: started.how });
         return { jobId: started.jobId, adopted: true, triggeredAt: now(), summary: `adopted: ${started.how}`, facts: {} };

@@ -2,6 +2,10 @@ import type { CloudAuth } from './http/auth';
 import { CloudClient, type CloudCall } from './http/cloud-client';
 import { createDcsActivities } from './dcs/activities';
 import { DCS_ERROR_CODES, dcsApi } from './dcs/api';
+import { createDrsActivities } from './drs/activities';
+import { DRS_ERROR_CODES, drsApi } from './drs/api';
+import { createDwsActivities } from './dws/activities';
+import { DWS_ERROR_CODES, dwsApi } from './dws/api';
 import { createRecordActivities } from './record';
 
 export interface ActivityDeps {
@@ -16,17 +20,20 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built from its dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
-  const client = (service: 'dcs' | 'dws' | 'drs', errorCodes = {}) =>
+  const client = (service: 'dcs' | 'dws' | 'drs', errorCodes = {}, headers?: Record<string, string>) =>
     new CloudClient({
       service,
       endpoint: deps.endpoints[service],
       auth: deps.auth,
       errorCodes,
       timeoutMs: deps.requestTimeoutMs,
+      headers,
       onCall: deps.onCloudCall,
     });
   return {
     ...createDcsActivities({ api: dcsApi(client('dcs', DCS_ERROR_CODES)), verifySettleMs: deps.verifySettleMs }),
+    ...createDwsActivities({ api: dwsApi(client('dws', DWS_ERROR_CODES)) }),
+    ...createDrsActivities({ api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })) }),
     ...createRecordActivities({ auditFile: deps.auditFile }),
   };
 }

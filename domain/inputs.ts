@@ -79,3 +79,44 @@ export function parseInput<S extends z.ZodType>(workflowType: string, schema: S,
   if (!result.success) throw new InputValidationError(workflowType, describeInputIssues(result.error));
   return result.data;
 }
+
+export const dwsSwitchoverInputSchema = z
+  .object({
+    ...commonSwitchoverFields,
+    disasterRecoveryId: cloudId('disasterRecoveryId'),
+    /**
+     * `switchover`: planned, no data loss, needs DR status `running`.
+     * `failover`: the exception switchover for a faulty production cluster; unsynchronized data is lost.
+     */
+    mode: z.enum(['switchover', 'failover'], { message: "mode must be 'switchover' or 'failover'" }),
+    /** Allowed window between now and the standby's last successful synchronization (failover data-loss gate). */
+    maxDataLossSeconds: z
+      .number({ error: 'maxDataLossSeconds must be a number of seconds' })
+      .int({ message: 'maxDataLossSeconds must be a whole number' })
+      .min(0, { message: 'maxDataLossSeconds must be at least 0' })
+      .max(7 * 24 * 3600, { message: 'maxDataLossSeconds must be at most 604800' })
+      .default(300),
+    /** Overrides the data-loss gate; needs a reason. */
+    force: z.boolean({ error: 'force must be true or false' }).default(false),
+  })
+  .strict()
+  .refine((input) => !input.force || (input.reason !== undefined && input.reason.length > 0), {
+    path: ['reason'],
+    message: 'reason is required when force is true (say why the data-loss gate is overridden)',
+  });
+
+export type DwsSwitchoverInput = z.input<typeof dwsSwitchoverInputSchema>;
+export type DwsSwitchoverParams = z.output<typeof dwsSwitchoverInputSchema>;
+
+export const drsSwitchoverInputSchema = z
+  .object({
+    ...commonSwitchoverFields,
+    /** The DRS task (for a cross-AZ task, the parent task). */
+    jobId: cloudId('jobId'),
+    /** Which side's virtual IP becomes the primary. */
+    mode: z.enum(['source', 'target'], { message: "mode must be 'source' or 'target'" }),
+  })
+  .strict();
+
+export type DrsSwitchoverInput = z.input<typeof drsSwitchoverInputSchema>;
+export type DrsSwitchoverParams = z.output<typeof drsSwitchoverInputSchema>;

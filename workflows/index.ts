@@ -1,3 +1,5 @@
 /** Every workflow type the worker registers (bundled: deterministic code only). */
 export { dcsMasterStandbySwitchover } from './dcs';
+export { dwsDisasterRecoverySwitchover } from './dws';
+export { drsVipSwitchover } from './drs';
 export { progressQuery } from './switchover';

@@ -1,5 +1,7 @@
 import type { TokenStore } from './auth';
 import type { DcsInstanceView, DcsStore } from './dcs';
+import type { DrsJobView, DrsStore } from './drs';
+import type { DwsDrView, DwsStore } from './dws';
 import type { ActiveFault, FaultSpec, FaultStore } from './faults';
 import type { LoggedRequest, RequestFilter, RequestLog } from './request-log';
 import type { SimRequest, SimResponse } from './types';
@@ -11,7 +13,7 @@ import { SimulatorInputError } from './types';
  */
 export class SimulatorControl {
   constructor(
-    private readonly stores: { dcs: DcsStore },
+    private readonly stores: { dcs: DcsStore; dws: DwsStore; drs: DrsStore },
     private readonly faultStore: FaultStore,
     private readonly log: RequestLog,
     private readonly tokens: TokenStore,
@@ -20,6 +22,8 @@ export class SimulatorControl {
   /** Clears resources, faults, the request log and issued tokens. */
   reset(): void {
     this.stores.dcs.reset();
+    this.stores.dws.reset();
+    this.stores.drs.reset();
     this.faultStore.clear();
     this.log.clear();
     this.tokens.revokeAll();
@@ -37,6 +41,34 @@ export class SimulatorControl {
   }
   listDcsInstances(): DcsInstanceView[] {
     return this.stores.dcs.list();
+  }
+
+  // ---- DWS ----
+  createDwsDisasterRecovery(input: unknown): DwsDrView {
+    return this.stores.dws.create(input);
+  }
+  patchDwsDisasterRecovery(drId: string, patch: unknown): DwsDrView {
+    return this.stores.dws.patch(drId, patch);
+  }
+  getDwsDisasterRecovery(drId: string): DwsDrView | undefined {
+    return this.stores.dws.get(drId);
+  }
+  listDwsDisasterRecoveries(): DwsDrView[] {
+    return this.stores.dws.list();
+  }
+
+  // ---- DRS ----
+  createDrsJob(input: unknown): DrsJobView {
+    return this.stores.drs.create(input);
+  }
+  patchDrsJob(jobId: string, patch: unknown): DrsJobView {
+    return this.stores.drs.patch(jobId, patch);
+  }
+  getDrsJob(jobId: string): DrsJobView | undefined {
+    return this.stores.drs.get(jobId);
+  }
+  listDrsJobs(): DrsJobView[] {
+    return this.stores.drs.list();
   }
 
   // ---- faults ----
@@ -136,6 +168,18 @@ export const CONTROL_ROUTES: ControlRoute[] = [
     patch: (c, id, b) => c.patchDcsInstance(id, b),
     get: (c, id) => c.getDcsInstance(id),
     list: (c) => c.listDcsInstances(),
+  }),
+  ...resourceRoutes('dws/disaster-recoveries', 'DWS disaster recovery', {
+    create: (c, b) => c.createDwsDisasterRecovery(b),
+    patch: (c, id, b) => c.patchDwsDisasterRecovery(id, b),
+    get: (c, id) => c.getDwsDisasterRecovery(id),
+    list: (c) => c.listDwsDisasterRecoveries(),
+  }),
+  ...resourceRoutes('drs/jobs', 'DRS job', {
+    create: (c, b) => c.createDrsJob(b),
+    patch: (c, id, b) => c.patchDrsJob(id, b),
+    get: (c, id) => c.getDrsJob(id),
+    list: (c) => c.listDrsJobs(),
   }),
   { method: 'POST', regex: /^\/_sim\/faults$/, run: (c, req) => ok(c.addFault(req.body), 201) },
   { method: 'GET', regex: /^\/_sim\/faults$/, run: (c) => ok(c.listFaults()) },

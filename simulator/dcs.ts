@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dcsError } from './errors';
 import { describeIssues } from './faults';
-import { derivedHex, derivedIp, hexId, parseCompactUtc } from './ids';
+import { derivedHex, derivedIp, hexId, parseCompactUtc, stripUndefined } from './ids';
 import type { Clock, HandlerContext, Route, SimRequest, SimResponse } from './types';
 import { SimulatorInputError } from './types';
 
@@ -600,8 +600,4 @@ function apiGroups(instance: InstanceState): Record<string, unknown> {
       }),
     })),
   };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -14,11 +14,18 @@ export const DEMO_IDS = {
     /** ha but stuck in RESTARTING: swap refused with DCS.4049 until patched back to RUNNING. */
     restarting: 'dcs-demo-restarting-0004',
   },
+  /** running, synchronized every 60 s; switchover takes 3 s. */
+  dwsDisasterRecovery: 'dws-demo-dr-0001',
+  /** INCRE_TRANSFER_STARTED; a VIP switch takes 2 s. */
+  drsJob: 'drs-demo-job-0001',
 } as const;
 
 export interface DemoSeed {
   projectId: string;
   dcsInstanceIds: string[];
+  dcs: typeof DEMO_IDS.dcs;
+  dwsDisasterRecoveryId: string;
+  drsJobId: string;
 }
 
 /** Creates the demo resources in `projectId` and returns their IDs. */
@@ -43,5 +50,25 @@ export function seedDemo(control: SimulatorControl, projectId: string = DEMO_PRO
     name: 'demo-redis-restarting',
     status: 'RESTARTING',
   });
-  return { projectId, dcsInstanceIds: Object.values(ids) };
+  control.createDwsDisasterRecovery({
+    projectId,
+    drId: DEMO_IDS.dwsDisasterRecovery,
+    name: 'demo-dws-dr',
+    syncPeriodSeconds: 60,
+    lastSuccessAgeSeconds: 20,
+    behaviour: { switchMs: 3000 },
+  });
+  control.createDrsJob({
+    projectId,
+    jobId: DEMO_IDS.drsJob,
+    name: 'demo-drs-mysql-sync',
+    behaviour: { switchMs: 2000 },
+  });
+  return {
+    projectId,
+    dcsInstanceIds: Object.values(ids),
+    dcs: { ...ids },
+    dwsDisasterRecoveryId: DEMO_IDS.dwsDisasterRecovery,
+    drsJobId: DEMO_IDS.drsJob,
+  };
 }

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { iamRoutes, TokenStore, type SimUser } from './auth';
 import { controlHandler, SimulatorControl } from './control';
 import { DcsStore } from './dcs';
+import { DrsStore } from './drs';
+import { DwsStore } from './dws';
 import { FaultStore } from './faults';
 import { SimHttp } from './http';
 import { RequestLog } from './request-log';
@@ -47,9 +49,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const faults = new FaultStore();
   const log = new RequestLog();
   const dcs = new DcsStore(clock);
-  const control = new SimulatorControl({ dcs }, faults, log, tokens);
+  const dws = new DwsStore(clock);
+  const drs = new DrsStore(clock);
+  const control = new SimulatorControl({ dcs, dws, drs }, faults, log, tokens);
   const http = new SimHttp({
-    routes: [...iamRoutes(tokens), ...dcs.routes()],
+    routes: [...iamRoutes(tokens), ...dcs.routes(), ...dws.routes(), ...drs.routes()],
     tokens,
     faults,
     log,

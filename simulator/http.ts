@@ -86,7 +86,14 @@ export class SimHttp {
       return;
     }
 
-    const base: Omit<SimRequest, 'body' | 'params'> = { method, path, query, headers: req.headers, rawBody };
+    const base: Omit<SimRequest, 'body' | 'params'> = {
+      method,
+      path,
+      rawUrl: req.url ?? '/',
+      query,
+      headers: req.headers,
+      rawBody,
+    };
 
     if (path === '/_sim' || path.startsWith('/_sim/')) {
       const parsed = parseJson(rawBody);

@@ -8,6 +8,8 @@ export const SERVICES: readonly Service[] = ['dcs', 'dws', 'drs', 'iam'];
 export interface SimRequest {
   method: string;
   path: string;
+  /** Path and query exactly as received (still percent-encoded), for signature verification. */
+  rawUrl: string;
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   rawBody: Buffer;

@@ -1,10 +1,30 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../domain/kinds';
-import { iamPasswordAuth, staticTokenAuth, type CloudAuth } from '../activities/http/auth';
+import type { CloudAuth } from '../activities/http/auth';
+import {
+  CredentialsError,
+  credentialsAuth,
+  describeCredentials,
+  readCredentials,
+  type CloudCredentials,
+} from './credentials';
+import { CLOUDS, RegionError, regionEndpoints, type ServiceEndpoints } from './regions';
+import {
+  TemporalConfigError,
+  describeTemporalConnection,
+  temporalConnectionOptions,
+  workerDeploymentOptions,
+  type SwitchoverDeploymentOptions,
+  type TemporalConnectionOptions,
+} from './temporal-connection';
 
 /** The embedded default cloud: the simulator as `npm start` and `npm run simulator` run it. */
 export const DEFAULT_SIMULATOR_URL = 'http://127.0.0.1:9090';
+
+export const SWITCHOVER_CLOUDS = ['simulator', ...CLOUDS] as const;
+export type SwitchoverCloud = (typeof SWITCHOVER_CLOUDS)[number];
 
 const url = (name: string) =>
   z
@@ -12,46 +32,42 @@ const url = (name: string) =>
     .url({ message: `${name} must be an absolute http(s) URL` })
     .refine((value) => /^https?:\/\//.test(value), { message: `${name} must use http or https` });
 
-const envSchema = z
-  .object({
-    TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-    SWITCHOVER_DCS_ENDPOINT: url('SWITCHOVER_DCS_ENDPOINT').default(DEFAULT_SIMULATOR_URL),
-    SWITCHOVER_DWS_ENDPOINT: url('SWITCHOVER_DWS_ENDPOINT').default(DEFAULT_SIMULATOR_URL),
-    SWITCHOVER_DRS_ENDPOINT: url('SWITCHOVER_DRS_ENDPOINT').default(DEFAULT_SIMULATOR_URL),
-    SWITCHOVER_IAM_ENDPOINT: url('SWITCHOVER_IAM_ENDPOINT').default(DEFAULT_SIMULATOR_URL),
-    SWITCHOVER_AUTH_TOKEN: z.string().min(1).optional(),
-    SWITCHOVER_IAM_USER: z.string().min(1).optional(),
-    SWITCHOVER_IAM_PASSWORD: z.string().min(1).optional(),
-    SWITCHOVER_IAM_DOMAIN: z.string().min(1).optional(),
-    SWITCHOVER_IAM_PROJECT_ID: z.string().min(1).optional(),
-    SWITCHOVER_REQUEST_TIMEOUT_MS: z.coerce
-      .number()
-      .int({ message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
-      .min(100, { message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be at least 100' })
-      .default(15_000),
-    SWITCHOVER_AUDIT_FILE: z.string().min(1).default(path.join('.data', 'audit.jsonl')),
-  })
-  .superRefine((env, ctx) => {
-    const iam = [env.SWITCHOVER_IAM_USER, env.SWITCHOVER_IAM_PASSWORD, env.SWITCHOVER_IAM_DOMAIN];
-    const iamGiven = iam.filter(Boolean).length;
-    if (env.SWITCHOVER_AUTH_TOKEN && iamGiven) {
-      ctx.addIssue({ code: 'custom', path: ['SWITCHOVER_AUTH_TOKEN'], message: 'set either SWITCHOVER_AUTH_TOKEN or the SWITCHOVER_IAM_* variables, not both' });
-    } else if (!env.SWITCHOVER_AUTH_TOKEN && iamGiven === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SWITCHOVER_AUTH_TOKEN'],
-        message: 'no cloud credentials: set SWITCHOVER_AUTH_TOKEN, or SWITCHOVER_IAM_USER, SWITCHOVER_IAM_PASSWORD and SWITCHOVER_IAM_DOMAIN (the simulator accepts the token sim-token)',
-      });
-    } else if (!env.SWITCHOVER_AUTH_TOKEN && iamGiven < 3) {
-      ctx.addIssue({ code: 'custom', path: ['SWITCHOVER_IAM_USER'], message: 'IAM password auth needs all of SWITCHOVER_IAM_USER, SWITCHOVER_IAM_PASSWORD and SWITCHOVER_IAM_DOMAIN' });
-    }
-  });
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  SWITCHOVER_CLOUD: z
+    .enum(SWITCHOVER_CLOUDS, { message: `SWITCHOVER_CLOUD must be one of ${SWITCHOVER_CLOUDS.join(', ')}` })
+    .default('simulator'),
+  SWITCHOVER_REGION: z.string().min(1).optional(),
+  OS_REGION_NAME: z.string().min(1).optional(),
+  SWITCHOVER_DCS_ENDPOINT: url('SWITCHOVER_DCS_ENDPOINT').optional(),
+  SWITCHOVER_DWS_ENDPOINT: url('SWITCHOVER_DWS_ENDPOINT').optional(),
+  SWITCHOVER_DRS_ENDPOINT: url('SWITCHOVER_DRS_ENDPOINT').optional(),
+  SWITCHOVER_IAM_ENDPOINT: url('SWITCHOVER_IAM_ENDPOINT').optional(),
+  SWITCHOVER_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int({ message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
+    .min(100, { message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be at least 100' })
+    .default(15_000),
+  SWITCHOVER_AUDIT_FILE: z.string().min(1).default(path.join('.data', 'audit.jsonl')),
+  SWITCHOVER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+});
 
 export interface WorkerConfig {
   temporal: { address: string; namespace: string; taskQueue: string };
-  endpoints: { dcs: string; dws: string; drs: string; iam: string };
+  /**
+   * Options for `NativeConnection.connect` (TLS, mTLS, API key); `address` equals `temporal.address`.
+   * A function, like auth(): the API key and the client key stay out of this object's enumerable data.
+   */
+  connectionOptions: () => TemporalConnectionOptions;
+  /** Worker deployment versioning, when SWITCHOVER_DEPLOYMENT_NAME and SWITCHOVER_BUILD_ID are set. */
+  deployment?: SwitchoverDeploymentOptions;
+  /** A prebuilt workflow bundle (SWITCHOVER_WORKFLOW_BUNDLE), for production images. */
+  workflowBundlePath?: string;
+  cloud: SwitchoverCloud;
+  region?: string;
+  endpoints: ServiceEndpoints;
   requestTimeoutMs: number;
   auditFile: string;
   /** Builds the credential provider; secrets stay inside it, never in this object's description. */
@@ -64,45 +80,132 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads and validates the worker's configuration; a bad value is a clear error naming the variable. */
+/**
+ * Reads and validates the worker's configuration from `env` (only: never from process.env unless
+ * passed); a bad value is a clear error naming the variable, never showing a secret.
+ */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const blankless = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const blankless = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  ) as Record<string, string>;
+  const problems: string[] = [];
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if (
+        error instanceof CredentialsError ||
+        error instanceof RegionError ||
+        error instanceof TemporalConfigError ||
+        error instanceof ConfigError
+      ) {
+        problems.push(error.message);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+
   const parsed = envSchema.safeParse(blankless);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n  ');
-    throw new ConfigError(`invalid worker configuration:\n  ${problems}`);
+    // zod messages name the variable; values of the variables read here are not secrets.
+    problems.push(...parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
-  const e = parsed.data;
-  const endpoints = {
-    dcs: e.SWITCHOVER_DCS_ENDPOINT,
-    dws: e.SWITCHOVER_DWS_ENDPOINT,
-    drs: e.SWITCHOVER_DRS_ENDPOINT,
-    iam: e.SWITCHOVER_IAM_ENDPOINT,
-  };
+  const credentials = attempt(() => readCredentials(blankless));
+  const connection = attempt(() => temporalConnectionOptions(blankless));
+  const deployment = attempt(() => workerDeploymentOptions(blankless));
+  const e = parsed.success ? parsed.data : undefined;
+  const located = e && credentials ? attempt(() => locate(e, credentials)) : undefined;
+  if (e?.SWITCHOVER_WORKFLOW_BUNDLE !== undefined && !existsSync(e.SWITCHOVER_WORKFLOW_BUNDLE)) {
+    problems.push(
+      `SWITCHOVER_WORKFLOW_BUNDLE: no file at ${e.SWITCHOVER_WORKFLOW_BUNDLE} (build it with npm run build:bundle)`,
+    );
+  }
+
+  if (problems.length > 0 || !e || !credentials || !connection || !located) {
+    throw new ConfigError(`invalid worker configuration:\n  ${problems.join('\n  ')}`);
+  }
+
+  const { endpoints, region } = located;
   const auth = (): CloudAuth =>
-    e.SWITCHOVER_AUTH_TOKEN
-      ? staticTokenAuth(e.SWITCHOVER_AUTH_TOKEN)
-      : iamPasswordAuth({
-          iamEndpoint: endpoints.iam,
-          userName: e.SWITCHOVER_IAM_USER!,
-          password: e.SWITCHOVER_IAM_PASSWORD!,
-          domainName: e.SWITCHOVER_IAM_DOMAIN!,
-          projectId: e.SWITCHOVER_IAM_PROJECT_ID,
-          timeoutMs: e.SWITCHOVER_REQUEST_TIMEOUT_MS,
-        });
-  const authMode = e.SWITCHOVER_AUTH_TOKEN ? 'static token' : `IAM password (user ${e.SWITCHOVER_IAM_USER})`;
+    credentialsAuth(credentials, { iamEndpoint: endpoints.iam, timeoutMs: e.SWITCHOVER_REQUEST_TIMEOUT_MS });
   return {
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE },
+    temporal: {
+      address: connection.address,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+    },
+    connectionOptions: () => connection,
+    ...(deployment ? { deployment } : {}),
+    ...(e.SWITCHOVER_WORKFLOW_BUNDLE ? { workflowBundlePath: e.SWITCHOVER_WORKFLOW_BUNDLE } : {}),
+    cloud: e.SWITCHOVER_CLOUD,
+    ...(region ? { region } : {}),
     endpoints,
     requestTimeoutMs: e.SWITCHOVER_REQUEST_TIMEOUT_MS,
     auditFile: e.SWITCHOVER_AUDIT_FILE,
     auth,
     describe: () =>
       [
-        `temporal ${e.TEMPORAL_ADDRESS} namespace ${e.TEMPORAL_NAMESPACE} task queue ${e.TEMPORAL_TASK_QUEUE}`,
+        `temporal ${describeTemporalConnection(connection)} namespace ${e.TEMPORAL_NAMESPACE} task queue ${e.TEMPORAL_TASK_QUEUE}`,
+        deployment
+          ? `deployment ${deployment.version.deploymentName} build ${deployment.version.buildId} (${deployment.defaultVersioningBehavior})`
+          : 'unversioned worker',
+        ...(e.SWITCHOVER_WORKFLOW_BUNDLE ? [`workflow bundle ${e.SWITCHOVER_WORKFLOW_BUNDLE}`] : []),
+        `cloud ${e.SWITCHOVER_CLOUD}${region ? ` region ${region}` : ''}`,
         `endpoints dcs=${endpoints.dcs} dws=${endpoints.dws} drs=${endpoints.drs} iam=${endpoints.iam}`,
-        `auth ${authMode}`,
+        `auth ${describeCredentials(credentials)}`,
         `audit file ${e.SWITCHOVER_AUDIT_FILE}`,
       ].join('; '),
   };
+}
+
+/**
+ * Cloud + region (+ per-service overrides) → endpoints. IAM: SWITCHOVER_IAM_ENDPOINT, else the one the
+ * credentials name (OS_AUTH_URL, the credentials file), else the region's.
+ */
+function locate(
+  e: z.output<typeof envSchema>,
+  credentials: CloudCredentials,
+): { endpoints: ServiceEndpoints; region?: string } {
+  const iam =
+    e.SWITCHOVER_IAM_ENDPOINT ?? (credentials.kind === 'password' ? credentials.iamEndpoint : undefined);
+  const overrides: Partial<ServiceEndpoints> = {
+    ...(e.SWITCHOVER_DCS_ENDPOINT ? { dcs: e.SWITCHOVER_DCS_ENDPOINT } : {}),
+    ...(e.SWITCHOVER_DWS_ENDPOINT ? { dws: e.SWITCHOVER_DWS_ENDPOINT } : {}),
+    ...(e.SWITCHOVER_DRS_ENDPOINT ? { drs: e.SWITCHOVER_DRS_ENDPOINT } : {}),
+    ...(iam ? { iam } : {}),
+  };
+  if (e.SWITCHOVER_CLOUD === 'simulator') {
+    if (e.SWITCHOVER_REGION) {
+      throw new ConfigError(
+        'SWITCHOVER_REGION is set but SWITCHOVER_CLOUD is simulator (the default): set SWITCHOVER_CLOUD to huaweicloud or otc',
+      );
+    }
+    return {
+      endpoints: {
+        dcs: DEFAULT_SIMULATOR_URL,
+        dws: DEFAULT_SIMULATOR_URL,
+        drs: DEFAULT_SIMULATOR_URL,
+        iam: DEFAULT_SIMULATOR_URL,
+        ...overrides,
+      },
+    };
+  }
+  if (e.SWITCHOVER_REGION && e.OS_REGION_NAME && e.SWITCHOVER_REGION !== e.OS_REGION_NAME) {
+    throw new ConfigError(
+      `SWITCHOVER_REGION (${e.SWITCHOVER_REGION}) and OS_REGION_NAME (${e.OS_REGION_NAME}) disagree: unset one`,
+    );
+  }
+  const region = e.SWITCHOVER_REGION ?? e.OS_REGION_NAME;
+  if (!region) {
+    const missing = (['dcs', 'dws', 'drs', 'iam'] as const).filter((service) => !overrides[service]);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `SWITCHOVER_REGION is missing: SWITCHOVER_CLOUD=${e.SWITCHOVER_CLOUD} needs a region ` +
+          `(or ${missing.map((s) => `SWITCHOVER_${s.toUpperCase()}_ENDPOINT`).join(', ')})`,
+      );
+    }
+    return { endpoints: overrides as ServiceEndpoints };
+  }
+  return { endpoints: regionEndpoints(e.SWITCHOVER_CLOUD, region, overrides), region };
 }

@@ -1,5 +1,6 @@
 /**
- * The worker process: `npm run worker`. Configuration from the environment (see README); stops gracefully on
+ * The worker process: `npm run worker`. Configuration from the environment (see README and worker/config.ts:
+ * cloud, region and credentials; worker/temporal-connection.ts: TLS, API key, versioning); stops gracefully on
  * SIGINT/SIGTERM (the Temporal runtime's default shutdown signals): running activities finish or are
  * handed back, nothing is lost.
  */
@@ -10,9 +11,14 @@ import { createSwitchoverWorker } from './worker';
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   console.log(`switchover worker: ${config.describe()}`);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect(config.connectionOptions());
   try {
-    const worker = await createSwitchoverWorker({ config, connection });
+    const worker = await createSwitchoverWorker({
+      config,
+      connection,
+      // Production images ship a prebuilt bundle (SWITCHOVER_WORKFLOW_BUNDLE): no webpack at startup.
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+    });
     console.log(`switchover worker: polling task queue '${config.temporal.taskQueue}'`);
     await worker.run();
   } finally {

@@ -18,6 +18,8 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // Only when SWITCHOVER_DEPLOYMENT_NAME + SWITCHOVER_BUILD_ID are set: development and tests run unversioned.
+    ...(config.deployment ? { workerDeploymentOptions: config.deployment } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -338,7 +338,11 @@ describe('loadWorkerConfig: Temporal connection, versioning, bundle', () => {
       SWITCHOVER_DEPLOYMENT_NAME: 'switchover',
       SWITCHOVER_BUILD_ID: '2024-06-01.abc123',
     });
-    expect(config.connectionOptions()).toEqual({ address: 'ns.acct.tmprl.cloud:7233', tls: true, apiKey: SECRET });
+    expect(config.connectionOptions()).toEqual({
+      address: 'ns.acct.tmprl.cloud:7233',
+      tls: true,
+      apiKey: SECRET,
+    });
     expect(config.temporal.address).toBe('ns.acct.tmprl.cloud:7233');
     expect(config.deployment).toEqual({
       useWorkerVersioning: true,

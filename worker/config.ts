@@ -40,6 +40,8 @@ const envSchema = z.object({
     .enum(SWITCHOVER_CLOUDS, { message: `SWITCHOVER_CLOUD must be one of ${SWITCHOVER_CLOUDS.join(', ')}` })
     .default('simulator'),
   SWITCHOVER_REGION: z.string().min(1).optional(),
+  /** Where the simulator answers when SWITCHOVER_CLOUD=simulator (compose: http://simulator:9090); ignored otherwise. */
+  SWITCHOVER_SIMULATOR_URL: url('SWITCHOVER_SIMULATOR_URL').default(DEFAULT_SIMULATOR_URL),
   OS_REGION_NAME: z.string().min(1).optional(),
   SWITCHOVER_DCS_ENDPOINT: url('SWITCHOVER_DCS_ENDPOINT').optional(),
   SWITCHOVER_DWS_ENDPOINT: url('SWITCHOVER_DWS_ENDPOINT').optional(),
@@ -118,7 +120,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const located = e && credentials ? attempt(() => locate(e, credentials)) : undefined;
   if (e?.SWITCHOVER_WORKFLOW_BUNDLE !== undefined && !existsSync(e.SWITCHOVER_WORKFLOW_BUNDLE)) {
     problems.push(
-      `SWITCHOVER_WORKFLOW_BUNDLE: no file at ${e.SWITCHOVER_WORKFLOW_BUNDLE} (build it with npm run build:bundle)`,
+      `SWITCHOVER_WORKFLOW_BUNDLE: no file at ${e.SWITCHOVER_WORKFLOW_BUNDLE} (build it with: node dist/scripts/build-workflow-bundle.js FILE, or npx tsx scripts/build-workflow-bundle.ts FILE)`,
     );
   }
 
@@ -181,15 +183,8 @@ function locate(
         'SWITCHOVER_REGION is set but SWITCHOVER_CLOUD is simulator (the default): set SWITCHOVER_CLOUD to huaweicloud or otc',
       );
     }
-    return {
-      endpoints: {
-        dcs: DEFAULT_SIMULATOR_URL,
-        dws: DEFAULT_SIMULATOR_URL,
-        drs: DEFAULT_SIMULATOR_URL,
-        iam: DEFAULT_SIMULATOR_URL,
-        ...overrides,
-      },
-    };
+    const simulator = e.SWITCHOVER_SIMULATOR_URL;
+    return { endpoints: { dcs: simulator, dws: simulator, drs: simulator, iam: simulator, ...overrides } };
   }
   if (e.SWITCHOVER_REGION && e.OS_REGION_NAME && e.SWITCHOVER_REGION !== e.OS_REGION_NAME) {
     throw new ConfigError(

@@ -66,6 +66,19 @@ describe('loadWorkerConfig: cloud and region', () => {
     expect(config.requestTimeoutMs).toBe(3000);
   });
 
+  it('SWITCHOVER_SIMULATOR_URL moves the simulator (compose), and is ignored for a real cloud', () => {
+    const sim = { SWITCHOVER_SIMULATOR_URL: 'http://simulator:9090', SWITCHOVER_AUTH_TOKEN: 'sim-token' };
+    expect(loadWorkerConfig(sim).endpoints).toEqual({
+      dcs: 'http://simulator:9090',
+      dws: 'http://simulator:9090',
+      drs: 'http://simulator:9090',
+      iam: 'http://simulator:9090',
+    });
+    expect(
+      loadWorkerConfig({ ...sim, SWITCHOVER_CLOUD: 'otc', SWITCHOVER_REGION: 'eu-de' }).endpoints.dcs,
+    ).toBe('https://dcs.eu-de.otc.t-systems.com');
+  });
+
   it('derives every endpoint from SWITCHOVER_CLOUD + SWITCHOVER_REGION, overrides winning', () => {
     const config = loadWorkerConfig({
       SWITCHOVER_CLOUD: 'otc',

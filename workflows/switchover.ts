@@ -144,7 +144,7 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
       durationMs: finishedAt - startedAt,
       reason: params.reason,
       requestedBy: params.requestedBy,
-      details: { ...preflight?.facts, ...receipt?.facts, ...facts },
+      details: { ...preflight?.facts, ...receipt?.facts, ...awaited?.facts, ...facts },
     };
     progress.outcome = status;
     enter('record');

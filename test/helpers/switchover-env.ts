@@ -1,0 +1,99 @@
+/**
+ * One test file's world: the simulator over real HTTP, a real worker on the run's shared Temporal dev server
+ * (its own task queue), and a client. Nothing is mocked.
+ */
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { loadWorkerConfig } from '../../worker/config';
+import { createSwitchoverWorker } from '../../worker/worker';
+import { awaitOutcome, startSwitchover, type SwitchoverOutcome } from '../../client';
+import { SWITCHOVER_DEFINITIONS } from '../../domain/catalog';
+import { testConnection, workflowBundle } from './temporal';
+
+export const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
+
+export interface SwitchoverTestEnv {
+  sim: RunningSimulator;
+  client: Client;
+  taskQueue: string;
+  auditFile: string;
+  start(kind: keyof typeof SWITCHOVER_DEFINITIONS, input: Record<string, unknown>): ReturnType<typeof startSwitchover>;
+  run(kind: keyof typeof SWITCHOVER_DEFINITIONS, input: Record<string, unknown>): Promise<SwitchoverOutcome>;
+  /** Cloud API calls the simulator received, filtered like its request log. */
+  requests(filter: { method?: string; path?: string; service?: string }): ReturnType<RunningSimulator['control']['requests']>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+/** Unique resource IDs per test, so tests never share a workflow ID. */
+export function uniqueId(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+let runtimeInstalled = false;
+/** Worker logs at WARN in tests: failures stay visible, routine state changes do not drown the output. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    const level = (process.env.SWITCHOVER_TEST_LOG_LEVEL as 'WARN' | undefined) || 'WARN';
+    Runtime.install({
+      logger: new DefaultLogger(level),
+      // Core's own "activity not found on completion" after a cancelled run is expected noise here.
+      telemetryOptions: { logging: { filter: { core: level === 'WARN' ? 'ERROR' : level, other: 'ERROR' } } },
+    });
+  } catch {
+    // Already installed by an earlier file in this process: keep it.
+  }
+}
+
+export async function createSwitchoverTestEnv(options: { verifySettleMs?: number } = {}): Promise<SwitchoverTestEnv> {
+  quietRuntime();
+  const sim = await startSimulator({ quiet: true });
+  const temporal = await testConnection();
+  const taskQueue = uniqueId('switchover-test');
+  const auditFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'switchover-audit-')), 'audit.jsonl');
+  const config = loadWorkerConfig({
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SWITCHOVER_DCS_ENDPOINT: sim.url,
+    SWITCHOVER_DWS_ENDPOINT: sim.url,
+    SWITCHOVER_DRS_ENDPOINT: sim.url,
+    SWITCHOVER_IAM_ENDPOINT: sim.url,
+    SWITCHOVER_AUTH_TOKEN: 'sim-token',
+    SWITCHOVER_REQUEST_TIMEOUT_MS: '3000',
+    SWITCHOVER_AUDIT_FILE: auditFile,
+  });
+  const worker: Worker = await createSwitchoverWorker({
+    config,
+    connection: temporal.nativeConnection,
+    workflowBundle: workflowBundle(),
+    verifySettleMs: options.verifySettleMs ?? 5_000,
+  });
+  const running = worker.run();
+
+  const env: SwitchoverTestEnv = {
+    sim,
+    client: temporal.client,
+    taskQueue,
+    auditFile,
+    start: (kind, input) => startSwitchover(temporal.client, kind, input, { taskQueue }),
+    async run(kind, input) {
+      return awaitOutcome(await env.start(kind, input));
+    },
+    requests: (filter) => sim.control.requests(filter),
+    async close() {
+      worker.shutdown();
+      await running;
+      await temporal.close();
+      await sim.close();
+    },
+  };
+  return env;
+}

@@ -31,7 +31,10 @@ export function createActivities(deps: ActivityDeps) {
       onCall: deps.onCloudCall,
     });
   return {
-    ...createDcsActivities({ api: dcsApi(client('dcs', DCS_ERROR_CODES)), verifySettleMs: deps.verifySettleMs }),
+    ...createDcsActivities({
+      api: dcsApi(client('dcs', DCS_ERROR_CODES)),
+      verifySettleMs: deps.verifySettleMs,
+    }),
     ...createDwsActivities({ api: dwsApi(client('dws', DWS_ERROR_CODES)) }),
     ...createDrsActivities({ api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })) }),
     ...createRecordActivities({ auditFile: deps.auditFile }),

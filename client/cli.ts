@@ -59,7 +59,9 @@ export function describeOutcome(outcome: SwitchoverOutcome): string {
     `  workflow   ${outcome.workflowId} (run ${outcome.runId})`,
     `  resource   ${outcome.kind} ${outcome.resourceId} in project ${outcome.projectId}`,
     `  triggered  ${outcome.triggered ? 'yes' : 'no'}${outcome.jobId ? `, job ${outcome.jobId}` : ''}`,
-    outcome.lastCloudStatus ? `  last cloud status ${outcome.lastCloudStatus} after ${outcome.polls} polls` : '',
+    outcome.lastCloudStatus
+      ? `  last cloud status ${outcome.lastCloudStatus} after ${outcome.polls} polls`
+      : '',
     outcome.cloudError
       ? `  cloud error ${outcome.cloudError.code ?? ''} ${outcome.cloudError.message}`.replace(/ +/g, ' ')
       : '',
@@ -110,12 +112,19 @@ async function main(argv: string[]): Promise<number> {
     const handle = await startSwitchover(client, 'dcs', cleaned, { taskQueue: config.taskQueue });
     if (!values.wait) {
       out.print(
-        { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, ui: uiLink(handle.workflowId, config.namespace) },
+        {
+          workflowId: handle.workflowId,
+          runId: handle.firstExecutionRunId,
+          ui: uiLink(handle.workflowId, config.namespace),
+        },
         `started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n  follow: switchover status ${handle.workflowId}\n  web UI: ${uiLink(handle.workflowId, config.namespace)}`,
       );
       return EXIT.succeeded;
     }
-    if (!values.json) console.log(`started ${handle.workflowId}; waiting for the outcome (web UI: ${uiLink(handle.workflowId, config.namespace)})`);
+    if (!values.json)
+      console.log(
+        `started ${handle.workflowId}; waiting for the outcome (web UI: ${uiLink(handle.workflowId, config.namespace)})`,
+      );
     const outcome = await awaitOutcome(handle);
     out.print(outcome, describeOutcome(outcome));
     return outcome.status === 'succeeded' ? EXIT.succeeded : EXIT.notSucceeded;
@@ -152,7 +161,9 @@ async function main(argv: string[]): Promise<number> {
     const human = [
       `${status.workflowId}: ${status.status} (${status.type}, run ${status.runId})`,
       progress ? `  phase ${progress.phase}${progress.outcome ? `, outcome ${progress.outcome}` : ''}` : '',
-      progress?.lastCloudStatus ? `  last cloud status ${progress.lastCloudStatus} (${progress.polls} polls)` : '',
+      progress?.lastCloudStatus
+        ? `  last cloud status ${progress.lastCloudStatus} (${progress.polls} polls)`
+        : '',
       progress?.deadline ? `  deadline ${progress.deadline}` : '',
       `  web UI: ${status.ui}`,
     ];

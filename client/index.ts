@@ -85,7 +85,9 @@ export async function startSwitchover(
   options: StartOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const definition: SwitchoverDefinition = SWITCHOVER_DEFINITIONS[kind];
-  const params = parseInput(definition.workflowType, definition.schema, input) as z.output<typeof definition.schema> & {
+  const params = parseInput(definition.workflowType, definition.schema, input) as z.output<
+    typeof definition.schema
+  > & {
     projectId: string;
     reason?: string;
     requestedBy?: string;
@@ -118,7 +120,11 @@ export async function startSwitchover(
   }
 }
 
-function staticDetails(definition: SwitchoverDefinition, params: Record<string, unknown>, resourceId: string): string {
+function staticDetails(
+  definition: SwitchoverDefinition,
+  params: Record<string, unknown>,
+  resourceId: string,
+): string {
   const rows = Object.entries(params)
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `| ${key} | ${String(value).replace(/\|/g, '\\|')} |`);

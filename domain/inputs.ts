@@ -7,16 +7,18 @@ import { z } from 'zod';
 
 /** Cloud IDs are path segments of signed requests: letters, digits, `-` and `_` only. */
 export const cloudId = (what: string) =>
-  z
-    .string({ error: `${what} is required` })
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, {
-      message: `${what} must be 1-128 letters, digits, '-' or '_' (a cloud ID, not a name or URL)`,
-    });
+  z.string({ error: `${what} is required` }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, {
+    message: `${what} must be 1-128 letters, digits, '-' or '_' (a cloud ID, not a name or URL)`,
+  });
 
 export const commonSwitchoverFields = {
   projectId: cloudId('projectId'),
   reason: z.string().trim().max(500, { message: 'reason must be at most 500 characters' }).optional(),
-  requestedBy: z.string().trim().max(128, { message: 'requestedBy must be at most 128 characters' }).optional(),
+  requestedBy: z
+    .string()
+    .trim()
+    .max(128, { message: 'requestedBy must be at most 128 characters' })
+    .optional(),
   /** First poll interval; the interval then backs off up to maxPollIntervalSeconds. */
   pollIntervalSeconds: z
     .number({ error: 'pollIntervalSeconds must be a number of seconds' })
@@ -74,7 +76,11 @@ export class InputValidationError extends Error {
   }
 }
 
-export function parseInput<S extends z.ZodType>(workflowType: string, schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  workflowType: string,
+  schema: S,
+  input: unknown,
+): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw new InputValidationError(workflowType, describeInputIssues(result.error));
   return result.data;

@@ -9,7 +9,12 @@ export async function dcsMasterStandbySwitchover(input: DcsSwitchoverInput): Pro
     await runSwitchover({
       ...dcsDefinition,
       input,
-      phases: { preflight: 'dcsPreflight', trigger: 'dcsTrigger', await: 'dcsAwaitSwap', verify: 'dcsVerify' },
+      phases: {
+        preflight: 'dcsPreflight',
+        trigger: 'dcsTrigger',
+        await: 'dcsAwaitSwap',
+        verify: 'dcsVerify',
+      },
     }),
   );
 }

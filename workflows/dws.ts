@@ -9,7 +9,12 @@ export async function dwsDisasterRecoverySwitchover(input: DwsSwitchoverInput): 
     await runSwitchover({
       ...dwsDefinition,
       input,
-      phases: { preflight: 'dwsPreflight', trigger: 'dwsTrigger', await: 'dwsAwaitSwitch', verify: 'dwsVerify' },
+      phases: {
+        preflight: 'dwsPreflight',
+        trigger: 'dwsTrigger',
+        await: 'dwsAwaitSwitch',
+        verify: 'dwsVerify',
+      },
     }),
   );
 }

@@ -77,7 +77,9 @@ function phaseActivity<A, R>(name: string, options: ActivityOptions): PhaseCall<
   return proxies[name];
 }
 
-export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>): Promise<SwitchoverOutcome> {
+export async function runSwitchover<S extends z.ZodType>(
+  spec: SwitchoverSpec<S>,
+): Promise<SwitchoverOutcome> {
   const info = workflowInfo();
   const startedAt = Date.now();
   const progress: SwitchoverProgress = { phase: 'validate', polls: 0 };
@@ -88,7 +90,8 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
   try {
     params = parseInput(spec.workflowType, spec.schema, spec.input) as z.output<S> & CommonParams;
   } catch (error) {
-    if (error instanceof InputValidationError) throw ApplicationFailure.nonRetryable(error.message, INVALID_INPUT);
+    if (error instanceof InputValidationError)
+      throw ApplicationFailure.nonRetryable(error.message, INVALID_INPUT);
     throw error;
   }
   const resourceId = spec.resourceOf(params);
@@ -122,7 +125,11 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
     showDetails(progress);
   };
 
-  const finish = async (status: OutcomeStatus, message: string, cloudError?: CloudError): Promise<SwitchoverOutcome> => {
+  const finish = async (
+    status: OutcomeStatus,
+    message: string,
+    cloudError?: CloudError,
+  ): Promise<SwitchoverOutcome> => {
     const finishedAt = Date.now();
     const outcome: SwitchoverOutcome = {
       kind: spec.kind,
@@ -167,7 +174,12 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
     try {
       preflight = await phaseActivity<typeof params, PreflightReport>(spec.phases.preflight, {
         startToCloseTimeout: '30s',
-        retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+        retry: {
+          initialInterval: '1s',
+          maximumInterval: '10s',
+          maximumAttempts: 5,
+          nonRetryableErrorTypes: NON_RETRYABLE,
+        },
         summary: `preflight: check ${spec.resourceLabel} ${resourceId}`,
       })(params);
     } catch (error) {
@@ -176,7 +188,8 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
       return await finish('rejected', `preflight failed: ${cause.message}`, cause.cloudError);
     }
     progress.preflight = preflight.summary;
-    if (!preflight.ok) return await finish('rejected', preflight.refusal ?? preflight.summary, preflight.cloudError);
+    if (!preflight.ok)
+      return await finish('rejected', preflight.refusal ?? preflight.summary, preflight.cloudError);
 
     // trigger: the only side effect on the cloud, never sent twice. Attempts are driven from here (one activity
     // attempt each) so every attempt knows whether an earlier one may have reached the cloud.
@@ -201,7 +214,11 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
 
     // await: one heartbeating activity polls until the switch ends or the deadline passes.
     enter('await');
-    awaited = await awaitWithDeadline(spec.phases.await, { params, preflight, receipt, deadlineAt }, remainingMs());
+    awaited = await awaitWithDeadline(
+      spec.phases.await,
+      { params, preflight, receipt, deadlineAt },
+      remainingMs(),
+    );
     progress.polls = awaited?.polls ?? 0;
     progress.lastCloudStatus = awaited?.lastCloudStatus;
     progress.jobId = awaited?.jobId ?? progress.jobId;
@@ -224,17 +241,29 @@ export async function runSwitchover<S extends z.ZodType>(spec: SwitchoverSpec<S>
       verified = await phaseActivity<unknown, VerifyReport>(spec.phases.verify, {
         startToCloseTimeout: '2m',
         heartbeatTimeout: '30s',
-        retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+        retry: {
+          initialInterval: '1s',
+          maximumInterval: '10s',
+          maximumAttempts: 5,
+          nonRetryableErrorTypes: NON_RETRYABLE,
+        },
         summary: `verify ${spec.resourceLabel} ${resourceId} switched`,
       })({ params, preflight, receipt, awaited });
     } catch (error) {
       if (isCancellation(error)) throw error;
       const cause = failureCause(error);
-      return await finish('unknown', `the switch reported success but could not be verified: ${cause.message}`, cause.cloudError);
+      return await finish(
+        'unknown',
+        `the switch reported success but could not be verified: ${cause.message}`,
+        cause.cloudError,
+      );
     }
     Object.assign(facts, verified.facts);
     if (!verified.ok) return await finish('failed', `the cloud reported success but ${verified.summary}`);
-    return await finish('succeeded', `switchover of ${spec.resourceLabel} ${resourceId} succeeded: ${verified.summary}`);
+    return await finish(
+      'succeeded',
+      `switchover of ${spec.resourceLabel} ${resourceId} succeeded: ${verified.summary}`,
+    );
   } catch (error) {
     if (!isCancellation(error)) throw error;
     const message = triggered
@@ -280,9 +309,18 @@ async function triggerOnce<S extends z.ZodType>(
       }
       if (!cause.definitelyNotSent) mayHaveSent = true;
       if (remaining <= delayMs) {
-        return { refused: { cause: { ...cause, message: `deadline reached while triggering: ${cause.message}` }, mayHaveSent } };
+        return {
+          refused: {
+            cause: { ...cause, message: `deadline reached while triggering: ${cause.message}` },
+            mayHaveSent,
+          },
+        };
       }
-      log.warn('trigger attempt did not complete; trying again', { attempt, mayHaveSent, error: cause.message });
+      log.warn('trigger attempt did not complete; trying again', {
+        attempt,
+        mayHaveSent,
+        error: cause.message,
+      });
       await sleep(Math.max(delayMs, cause.retryAfterMs ?? 0));
       delayMs = Math.min(TRIGGER_BACKOFF.maxMs, delayMs * 2);
     }
@@ -368,7 +406,8 @@ function showDetails(progress: SwitchoverProgress): void {
     progress.preflight && `**Preflight:** ${progress.preflight}`,
     progress.trigger && `**Trigger:** ${progress.trigger}`,
     progress.jobId && `**Job:** ${progress.jobId}`,
-    progress.lastCloudStatus && `**Last cloud status:** ${progress.lastCloudStatus} (${progress.polls} polls)`,
+    progress.lastCloudStatus &&
+      `**Last cloud status:** ${progress.lastCloudStatus} (${progress.polls} polls)`,
     progress.deadline && `**Deadline:** ${progress.deadline}`,
     progress.outcome && `**Outcome:** ${progress.outcome}`,
   ].filter(Boolean);

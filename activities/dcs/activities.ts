@@ -43,13 +43,18 @@ export function createDcsActivities({
       .filter((task) => task.name === SWAP_JOB_TYPE)
       .filter((task) => !task.created_at || !(Date.parse(task.created_at) < since))
       .sort((a, b) => String(b.created_at ?? '').localeCompare(String(a.created_at ?? '')))[0];
-    if (swapTask) return { jobId: swapTask.id, how: `swap task ${swapTask.id} (${swapTask.status ?? 'no status'}) found` };
+    if (swapTask)
+      return {
+        jobId: swapTask.id,
+        how: `swap task ${swapTask.id} (${swapTask.status ?? 'no status'}) found`,
+      };
     const instance = await api.getInstance(projectId, instanceId);
     if (instance.task === SWAP_JOB_TYPE) return { how: `instance is running task ${SWAP_JOB_TYPE}` };
     const masterBefore = preflight.facts.masterBefore;
     if (typeof masterBefore === 'string') {
       const master = await api.getMaster(projectId, instanceId);
-      if (master && master !== masterBefore) return { how: `master already moved from ${masterBefore} to ${master}` };
+      if (master && master !== masterBefore)
+        return { how: `master already moved from ${masterBefore} to ${master}` };
     }
     return undefined;
   }
@@ -83,10 +88,14 @@ export function createDcsActivities({
         );
       }
       if (instance.status !== 'RUNNING') {
-        return refuse(`instance ${params.instanceId} is ${instance.status}; a switchover needs RUNNING (DCS.4049)`);
+        return refuse(
+          `instance ${params.instanceId} is ${instance.status}; a switchover needs RUNNING (DCS.4049)`,
+        );
       }
       if (instance.task) {
-        return refuse(`instance ${params.instanceId} is busy with task ${instance.task}; try again when it has finished`);
+        return refuse(
+          `instance ${params.instanceId} is busy with task ${instance.task}; try again when it has finished`,
+        );
       }
       try {
         facts.masterBefore = (await api.getMaster(params.projectId, params.instanceId)) ?? null;
@@ -105,7 +114,11 @@ export function createDcsActivities({
       };
     },
 
-    async dcsTrigger({ params, preflight, mayHaveSent }: TriggerArgs<DcsSwitchoverParams>): Promise<TriggerReceipt> {
+    async dcsTrigger({
+      params,
+      preflight,
+      mayHaveSent,
+    }: TriggerArgs<DcsSwitchoverParams>): Promise<TriggerReceipt> {
       const ctx = Context.current();
       const log = ctx.log;
       let started = await findStartedSwap(params, preflight);
@@ -113,17 +126,32 @@ export function createDcsActivities({
         // The task list is the cloud's record of accepted swaps; give a just-accepted one time to appear.
         await ctx.sleep(ambiguousSettleMs);
         started = await findStartedSwap(params, preflight);
-        if (!started) log.warn('an earlier trigger attempt may have been sent, but no swap was started: sending');
+        if (!started)
+          log.warn('an earlier trigger attempt may have been sent, but no swap was started: sending');
       }
       if (started) {
-        log.warn('swap already started for this switchover; adopting it, not resending', { how: started.how });
-        return { jobId: started.jobId, adopted: true, triggeredAt: now(), summary: `adopted: ${started.how}`, facts: {} };
+        log.warn('swap already started for this switchover; adopting it, not resending', {
+          how: started.how,
+        });
+        return {
+          jobId: started.jobId,
+          adopted: true,
+          triggeredAt: now(),
+          summary: `adopted: ${started.how}`,
+          facts: {},
+        };
       }
       const sentAt = now();
       try {
         if (params.swapMode === 'async') {
           const jobId = await api.asyncSwap(params.projectId, params.instanceId);
-          return { jobId, adopted: false, triggeredAt: sentAt, summary: `async-swap accepted, job ${jobId}`, facts: {} };
+          return {
+            jobId,
+            adopted: false,
+            triggeredAt: sentAt,
+            summary: `async-swap accepted, job ${jobId}`,
+            facts: {},
+          };
         }
         await api.swap(params.projectId, params.instanceId);
       } catch (error) {
@@ -131,7 +159,13 @@ export function createDcsActivities({
           // "A job is still running": possibly our own swap from an ambiguous attempt. Look, never resend blindly.
           const ours = await findStartedSwap(params, preflight);
           if (ours) {
-            return { jobId: ours.jobId, adopted: true, triggeredAt: sentAt, summary: `adopted: ${ours.how}`, facts: {} };
+            return {
+              jobId: ours.jobId,
+              adopted: true,
+              triggeredAt: sentAt,
+              summary: `adopted: ${ours.how}`,
+              facts: {},
+            };
           }
         }
         throw triggerFailure(error);
@@ -147,7 +181,12 @@ export function createDcsActivities({
       };
     },
 
-    async dcsAwaitSwap({ params, preflight, receipt, deadlineAt }: AwaitArgs<DcsSwitchoverParams>): Promise<AwaitReport> {
+    async dcsAwaitSwap({
+      params,
+      preflight,
+      receipt,
+      deadlineAt,
+    }: AwaitArgs<DcsSwitchoverParams>): Promise<AwaitReport> {
       const masterBefore = preflight.facts.masterBefore;
       return pollUntilDone({
         firstIntervalMs: params.pollIntervalSeconds * 1000,
@@ -161,11 +200,21 @@ export function createDcsActivities({
           // No job to follow (204 swap, job not listed): judge by the instance itself.
           const instance = await api.getInstance(params.projectId, params.instanceId);
           if (instance.status !== 'RUNNING' || instance.task) {
-            return { state: 'running', cloudStatus: `instance ${instance.status}, task ${instance.task ?? 'none'}` };
+            return {
+              state: 'running',
+              cloudStatus: `instance ${instance.status}, task ${instance.task ?? 'none'}`,
+            };
           }
-          const master = typeof masterBefore === 'string' ? await api.getMaster(params.projectId, params.instanceId) : undefined;
+          const master =
+            typeof masterBefore === 'string'
+              ? await api.getMaster(params.projectId, params.instanceId)
+              : undefined;
           if (master && master !== masterBefore) {
-            return { state: 'succeeded', cloudStatus: 'instance RUNNING, master moved', facts: { masterAfter: master } };
+            return {
+              state: 'succeeded',
+              cloudStatus: 'instance RUNNING, master moved',
+              facts: { masterAfter: master },
+            };
           }
           return { state: 'running', cloudStatus: 'instance RUNNING, master not moved yet' };
         },
@@ -178,12 +227,18 @@ export function createDcsActivities({
       const settleBy = now() + verifySettleMs;
       for (;;) {
         const instance = await api.getInstance(params.projectId, params.instanceId);
-        const master = typeof masterBefore === 'string' ? await api.getMaster(params.projectId, params.instanceId) : undefined;
+        const master =
+          typeof masterBefore === 'string'
+            ? await api.getMaster(params.projectId, params.instanceId)
+            : undefined;
         const settled = instance.status === 'RUNNING' && !instance.task;
         const moved = typeof masterBefore !== 'string' || (master !== undefined && master !== masterBefore);
         const facts = { instanceStatusAfter: instance.status, masterAfter: master ?? null };
         if (settled && moved) {
-          const how = typeof masterBefore === 'string' ? `master moved ${masterBefore} → ${master}` : 'master not verifiable (no /groups)';
+          const how =
+            typeof masterBefore === 'string'
+              ? `master moved ${masterBefore} → ${master}`
+              : 'master not verifiable (no /groups)';
           return { ok: true, summary: `instance RUNNING, ${how}`, facts };
         }
         if (now() >= settleBy) {
@@ -215,7 +270,12 @@ function observeJob(job: { job_id: string; status: string; fail_reason?: string 
       return { state: 'running', cloudStatus: job.status, jobId: job.job_id };
     default:
       // An undocumented status: keep polling (the deadline bounds it) and show it as it is.
-      return { state: 'running', cloudStatus: job.status, jobId: job.job_id, facts: { unexpectedJobStatus: job.status } };
+      return {
+        state: 'running',
+        cloudStatus: job.status,
+        jobId: job.job_id,
+        facts: { unexpectedJobStatus: job.status },
+      };
   }
 }
 

@@ -20,9 +20,21 @@ export const DCS_ERROR_CODES: ErrorCodeTable = {
   'DCS.4026': CloudFailure.Busy, // state does not allow it
   'DCS.4017': CloudFailure.Busy, // a job is still running (possibly our own swap)
   ...Object.fromEntries(
-    ['4096', '4097', '4111', '4113', '4114', '4115', '4116', '4117', '4118', '4120', '4121', '4231', '4975'].map(
-      (code) => [`DCS.${code}`, CloudFailure.Busy],
-    ),
+    [
+      '4096',
+      '4097',
+      '4111',
+      '4113',
+      '4114',
+      '4115',
+      '4116',
+      '4117',
+      '4118',
+      '4120',
+      '4121',
+      '4231',
+      '4975',
+    ].map((code) => [`DCS.${code}`, CloudFailure.Busy]),
   ),
   'CBC.99003651': CloudFailure.Busy,
   'DCS.5094': CloudFailure.Server, // swap failed
@@ -50,7 +62,9 @@ const replicaSchema = z.object({
   status: z.string().optional(),
 });
 export const groupsSchema = z.object({
-  group_list: z.array(z.object({ group_id: z.string().optional(), replication_list: z.array(replicaSchema) })),
+  group_list: z.array(
+    z.object({ group_id: z.string().optional(), replication_list: z.array(replicaSchema) }),
+  ),
 });
 
 export const jobSchema = z.object({
@@ -108,7 +122,11 @@ export function dcsApi(client: CloudClient) {
     },
     /** The documented swap: 204, no body, no job id. */
     async swap(projectId: string, instanceId: string): Promise<void> {
-      await client.request({ method: 'POST', path: `${base(projectId, instanceId)}/swap`, operation: 'swap' });
+      await client.request({
+        method: 'POST',
+        path: `${base(projectId, instanceId)}/swap`,
+        operation: 'swap',
+      });
     },
     /** Huawei Cloud only: returns the swap job's id. */
     async asyncSwap(projectId: string, instanceId: string): Promise<string> {

@@ -34,18 +34,34 @@ export function createDrsActivities({ api, now = Date.now, ambiguousSettleMs = 3
       const task = await api.taskStatus(params.projectId, params.jobId);
       const before = await vipStatus(params);
       const facts = { mode: params.mode, taskStatus: task.status ?? null, vipStatusBefore: before };
-      const refuse = (refusal: string): PreflightReport => ({ ok: false, refusal, summary: `refused: ${refusal}`, observedAt, facts });
+      const refuse = (refusal: string): PreflightReport => ({
+        ok: false,
+        refusal,
+        summary: `refused: ${refusal}`,
+        observedAt,
+        facts,
+      });
       if (task.status !== DRS_HEALTHY_STATUS) {
         return refuse(
           `DRS task ${params.jobId} is ${task.status ?? 'unknown'}; a VIP switchover needs ${DRS_HEALTHY_STATUS}` +
             (task.errorMsg ? ` (${task.errorCode ?? ''} ${task.errorMsg})` : ''),
         );
       }
-      if (before === VIP_STATUS.started) return refuse(`a VIP switchover of task ${params.jobId} is already in progress`);
-      return { ok: true, summary: `DRS task ${params.jobId} ${task.status}, last VIP switch ${before}`, observedAt, facts };
+      if (before === VIP_STATUS.started)
+        return refuse(`a VIP switchover of task ${params.jobId} is already in progress`);
+      return {
+        ok: true,
+        summary: `DRS task ${params.jobId} ${task.status}, last VIP switch ${before}`,
+        observedAt,
+        facts,
+      };
     },
 
-    async drsTrigger({ params, preflight, mayHaveSent }: TriggerArgs<DrsSwitchoverParams>): Promise<TriggerReceipt> {
+    async drsTrigger({
+      params,
+      preflight,
+      mayHaveSent,
+    }: TriggerArgs<DrsSwitchoverParams>): Promise<TriggerReceipt> {
       const ctx = Context.current();
       const before = preflight.facts.vipStatusBefore;
       let current = await vipStatus(params);
@@ -54,8 +70,17 @@ export function createDrsActivities({ api, now = Date.now, ambiguousSettleMs = 3
         current = await vipStatus(params);
       }
       if (current === VIP_STATUS.started || current !== before) {
-        ctx.log.warn('VIP switch already started for this switchover; adopting it, not resending', { current, before });
-        return { jobId: params.jobId, adopted: true, triggeredAt: now(), summary: `adopted: VIP status ${current}`, facts: {} };
+        ctx.log.warn('VIP switch already started for this switchover; adopting it, not resending', {
+          current,
+          before,
+        });
+        return {
+          jobId: params.jobId,
+          adopted: true,
+          triggeredAt: now(),
+          summary: `adopted: VIP status ${current}`,
+          facts: {},
+        };
       }
       if (mayHaveSent && before !== NO_SWITCH_YET) {
         // The status still shows an earlier switch's end: the API cannot tell whether ours was accepted and
@@ -80,7 +105,13 @@ export function createDrsActivities({ api, now = Date.now, ambiguousSettleMs = 3
           message: answer.error_msg ?? 'switch-vip answered status failed',
         });
       }
-      return { jobId: params.jobId, adopted: false, triggeredAt: sentAt, summary: `switch-vip to ${params.mode} accepted`, facts: {} };
+      return {
+        jobId: params.jobId,
+        adopted: false,
+        triggeredAt: sentAt,
+        summary: `switch-vip to ${params.mode} accepted`,
+        facts: {},
+      };
     },
 
     async drsAwaitVip({ params, deadlineAt }: AwaitArgs<DrsSwitchoverParams>): Promise<AwaitReport> {

@@ -16,7 +16,12 @@ export const VIP_STATUS = {
 
 const batchStatusSchema = z.object({
   results: z.array(
-    z.object({ id: z.string(), status: z.string().nullish(), error_code: z.string().nullish(), error_msg: z.string().nullish() }),
+    z.object({
+      id: z.string(),
+      status: z.string().nullish(),
+      error_code: z.string().nullish(),
+      error_msg: z.string().nullish(),
+    }),
   ),
 });
 
@@ -37,7 +42,10 @@ export type VipStatus = z.output<typeof vipStatusSchema>;
 
 export function drsApi(client: CloudClient) {
   return {
-    async taskStatus(projectId: string, jobId: string): Promise<{ status?: string; errorCode?: string; errorMsg?: string }> {
+    async taskStatus(
+      projectId: string,
+      jobId: string,
+    ): Promise<{ status?: string; errorCode?: string; errorMsg?: string }> {
       const response = await client.request({
         method: 'POST',
         path: `/v3/${projectId}/jobs/batch-status`,
@@ -46,7 +54,11 @@ export function drsApi(client: CloudClient) {
         operation: 'batch-status',
       });
       const result = response.data.results.find((r) => r.id === jobId);
-      return { status: result?.status ?? undefined, errorCode: result?.error_code ?? undefined, errorMsg: result?.error_msg ?? undefined };
+      return {
+        status: result?.status ?? undefined,
+        errorCode: result?.error_code ?? undefined,
+        errorMsg: result?.error_msg ?? undefined,
+      };
     },
     /** 202 `{id, status: success|failed, ...}`; a `failed` answer is a refusal by the cloud. */
     async switchVip(projectId: string, jobId: string, mode: 'source' | 'target') {
@@ -70,7 +82,11 @@ export function drsApi(client: CloudClient) {
         });
         return response.data;
       } catch (error) {
-        if (isCloudFailure(error, CloudFailure.Permanent) && error.details?.[0] && (error.details[0] as { httpStatus?: number }).httpStatus === 400) {
+        if (
+          isCloudFailure(error, CloudFailure.Permanent) &&
+          error.details?.[0] &&
+          (error.details[0] as { httpStatus?: number }).httpStatus === 400
+        ) {
           return undefined;
         }
         throw error;

@@ -49,7 +49,8 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
     const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
     if (DR_SWITCHING_STATUSES.includes(dr.status)) return { dr, how: `DR is already ${dr.status}` };
     const primary = primaryClusterId(dr);
-    if (primary !== preflight.facts.primaryBefore) return { dr, how: `cluster ${primary} is already primary` };
+    if (primary !== preflight.facts.primaryBefore)
+      return { dr, how: `cluster ${primary} is already primary` };
     return { dr, how: undefined };
   }
 
@@ -69,7 +70,13 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
         maxDataLossSeconds: params.maxDataLossSeconds,
         forced: params.force,
       };
-      const refuse = (refusal: string): PreflightReport => ({ ok: false, refusal, summary: `refused: ${refusal}`, observedAt, facts });
+      const refuse = (refusal: string): PreflightReport => ({
+        ok: false,
+        refusal,
+        summary: `refused: ${refusal}`,
+        observedAt,
+        facts,
+      });
       if (!STARTABLE[params.mode].includes(dr.status)) {
         return refuse(
           `DR ${params.disasterRecoveryId} is '${dr.status}'; a ${params.mode} needs status ${STARTABLE[params.mode].join(' or ')}`,
@@ -83,7 +90,8 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
               ? `standby last synchronized ${window} s ago, allowed ${params.maxDataLossSeconds} s: a failover now loses up to ${window} s of data`
               : undefined;
         if (gate && !params.force) return refuse(`${gate} (override with force and a reason)`);
-        if (gate) Context.current().log.warn('data-loss gate overridden by force', { gate, reason: params.reason });
+        if (gate)
+          Context.current().log.warn('data-loss gate overridden by force', { gate, reason: params.reason });
       }
       return {
         ok: true,
@@ -93,7 +101,11 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
       };
     },
 
-    async dwsTrigger({ params, preflight, mayHaveSent }: TriggerArgs<DwsSwitchoverParams>): Promise<TriggerReceipt> {
+    async dwsTrigger({
+      params,
+      preflight,
+      mayHaveSent,
+    }: TriggerArgs<DwsSwitchoverParams>): Promise<TriggerReceipt> {
       const ctx = Context.current();
       let look = await findStartedSwitch(params, preflight);
       if (!look.how && mayHaveSent) {
@@ -103,7 +115,9 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
       const window = dataLossWindowSeconds(look.dr, now());
       const facts = { dataLossWindowSecondsAtTrigger: window ?? null };
       if (look.how) {
-        ctx.log.warn('switch already started for this switchover; adopting it, not resending', { how: look.how });
+        ctx.log.warn('switch already started for this switchover; adopting it, not resending', {
+          how: look.how,
+        });
         return { adopted: true, triggeredAt: now(), summary: `adopted: ${look.how}`, facts };
       }
       if (params.mode === 'switchover' && look.dr.status !== 'running') {
@@ -127,7 +141,11 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
       };
     },
 
-    async dwsAwaitSwitch({ params, preflight, deadlineAt }: AwaitArgs<DwsSwitchoverParams>): Promise<AwaitReport> {
+    async dwsAwaitSwitch({
+      params,
+      preflight,
+      deadlineAt,
+    }: AwaitArgs<DwsSwitchoverParams>): Promise<AwaitReport> {
       return pollUntilDone({
         firstIntervalMs: params.pollIntervalSeconds * 1000,
         maxIntervalMs: params.maxPollIntervalSeconds * 1000,
@@ -146,11 +164,19 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
               state: 'failed',
               cloudStatus: dr.status,
               facts,
-              cloudError: { service: 'dws', message: `DR ended in status '${dr.status}' (roles ${swapped ? '' : 'not '}swapped)` },
+              cloudError: {
+                service: 'dws',
+                message: `DR ended in status '${dr.status}' (roles ${swapped ? '' : 'not '}swapped)`,
+              },
             };
           }
-          if (dr.status === 'running' && swapped) return { state: 'succeeded', cloudStatus: dr.status, facts };
-          return { state: 'running', cloudStatus: swapped ? `${dr.status}, roles swapped` : dr.status, facts };
+          if (dr.status === 'running' && swapped)
+            return { state: 'succeeded', cloudStatus: dr.status, facts };
+          return {
+            state: 'running',
+            cloudStatus: swapped ? `${dr.status}, roles swapped` : dr.status,
+            facts,
+          };
         },
       });
     },
@@ -165,7 +191,11 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
         degradedToFailover: params.mode === 'switchover' && awaited.facts.sawFailover === true,
       };
       if (primary !== preflight.facts.standbyBefore) {
-        return { ok: false, summary: `cluster ${primary} is primary, expected the former standby ${String(preflight.facts.standbyBefore)}`, facts };
+        return {
+          ok: false,
+          summary: `cluster ${primary} is primary, expected the former standby ${String(preflight.facts.standbyBefore)}`,
+          facts,
+        };
       }
       return { ok: true, summary: `roles swapped: ${primary} is primary, DR ${dr.status}`, facts };
     },

@@ -59,7 +59,11 @@ export function dwsApi(client: CloudClient) {
       return response.data.disaster_recovery;
     },
     /** `switchover` (planned) or `failover` (exception switchover, the seed page). */
-    async switchDisasterRecovery(projectId: string, drId: string, mode: 'switchover' | 'failover'): Promise<void> {
+    async switchDisasterRecovery(
+      projectId: string,
+      drId: string,
+      mode: 'switchover' | 'failover',
+    ): Promise<void> {
       await client.request({
         method: 'POST',
         path: `/v2/${projectId}/disaster-recovery/${drId}/${mode}`,

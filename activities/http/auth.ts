@@ -47,7 +47,10 @@ const REFRESH_MARGIN_MS = 10 * 60 * 1000;
  * IAM password authentication: `POST {iam}/v3/auth/tokens`, token from `X-Subject-Token`, cached until
  * shortly before `expires_at`, fetched again after a 401 (tokens can be revoked early).
  */
-export function iamPasswordAuth(credentials: IamPasswordCredentials, now: () => number = Date.now): CloudAuth {
+export function iamPasswordAuth(
+  credentials: IamPasswordCredentials,
+  now: () => number = Date.now,
+): CloudAuth {
   let cached: { token: string; refreshAt: number } | undefined;
   let pending: Promise<string> | undefined;
 
@@ -81,9 +84,12 @@ export function iamPasswordAuth(credentials: IamPasswordCredentials, now: () => 
     );
     const token = response.headers['x-subject-token'];
     if (response.status !== 201 && response.status !== 200) {
-      throw new Error(`IAM token request failed with HTTP ${response.status} for user ${credentials.userName}`);
+      throw new Error(
+        `IAM token request failed with HTTP ${response.status} for user ${credentials.userName}`,
+      );
     }
-    if (typeof token !== 'string' || !token) throw new Error('IAM answered without an X-Subject-Token header');
+    if (typeof token !== 'string' || !token)
+      throw new Error('IAM answered without an X-Subject-Token header');
     let expiresAt = now() + 24 * 3600 * 1000;
     try {
       const parsed = JSON.parse(String(response.data)) as { token?: { expires_at?: string } };

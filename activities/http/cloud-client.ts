@@ -47,7 +47,16 @@ export interface CloudResponse<T> {
   data: T;
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
 
 /** The cloud edge: one place that sends requests, authenticates, validates and classifies errors. */
 export class CloudClient {
@@ -103,7 +112,12 @@ export class CloudClient {
       'Content-Type': 'application/json',
       ...this.options.headers,
     };
-    const headers = await this.options.auth.authorize({ method: request.method, url, headers: baseHeaders, body });
+    const headers = await this.options.auth.authorize({
+      method: request.method,
+      url,
+      headers: baseHeaders,
+      body,
+    });
     try {
       const response = await this.http.request<string>({ method: request.method, url, headers, data: body });
       this.observe(request, response.status, started);
@@ -171,7 +185,9 @@ export class CloudClient {
     };
     const byCode = parsed.code ? this.options.errorCodes?.[parsed.code] : undefined;
     const type = byCode ?? failureTypeForStatus(status, parsed.code);
-    return cloudFailure(type, cloudError, { retryAfterMs: type === CloudFailure.Throttled ? (retryAfterMs ?? 1000) : retryAfterMs });
+    return cloudFailure(type, cloudError, {
+      retryAfterMs: type === CloudFailure.Throttled ? (retryAfterMs ?? 1000) : retryAfterMs,
+    });
   }
 }
 

@@ -1,5 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { CloudFailure, NON_RETRYABLE_CLOUD_FAILURES, type CloudError, type CloudFailureType } from '../../domain/failures';
+import {
+  CloudFailure,
+  NON_RETRYABLE_CLOUD_FAILURES,
+  type CloudError,
+  type CloudFailureType,
+} from '../../domain/failures';
 
 /**
  * Builds the typed failure activities throw. The cloud's own error travels as the first detail so the
@@ -26,7 +31,9 @@ export function isCloudFailure(error: unknown, ...types: CloudFailureType[]): er
   return (
     error instanceof ApplicationFailure &&
     typeof error.type === 'string' &&
-    (types.length === 0 ? Object.values<string>(CloudFailure).includes(error.type) : types.includes(error.type as CloudFailureType))
+    (types.length === 0
+      ? Object.values<string>(CloudFailure).includes(error.type)
+      : types.includes(error.type as CloudFailureType))
   );
 }
 
@@ -37,7 +44,13 @@ export function cloudErrorOf(error: ApplicationFailure): CloudError | undefined 
 
 /** Transient failures: the call may succeed if made again later. */
 export function isTransient(error: unknown): error is ApplicationFailure {
-  return isCloudFailure(error, CloudFailure.Busy, CloudFailure.Throttled, CloudFailure.Server, CloudFailure.Network);
+  return isCloudFailure(
+    error,
+    CloudFailure.Busy,
+    CloudFailure.Throttled,
+    CloudFailure.Server,
+    CloudFailure.Network,
+  );
 }
 
 export function retryAfterMsOf(error: ApplicationFailure): number | undefined {

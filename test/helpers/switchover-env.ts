@@ -21,10 +21,17 @@ export interface SwitchoverTestEnv {
   client: Client;
   taskQueue: string;
   auditFile: string;
-  start(kind: keyof typeof SWITCHOVER_DEFINITIONS, input: Record<string, unknown>): ReturnType<typeof startSwitchover>;
+  start(
+    kind: keyof typeof SWITCHOVER_DEFINITIONS,
+    input: Record<string, unknown>,
+  ): ReturnType<typeof startSwitchover>;
   run(kind: keyof typeof SWITCHOVER_DEFINITIONS, input: Record<string, unknown>): Promise<SwitchoverOutcome>;
   /** Cloud API calls the simulator received, filtered like its request log. */
-  requests(filter: { method?: string; path?: string; service?: string }): ReturnType<RunningSimulator['control']['requests']>;
+  requests(filter: {
+    method?: string;
+    path?: string;
+    service?: string;
+  }): ReturnType<RunningSimulator['control']['requests']>;
   close(): Promise<void>;
 }
 
@@ -52,7 +59,9 @@ function quietRuntime(): void {
   }
 }
 
-export async function createSwitchoverTestEnv(options: { verifySettleMs?: number } = {}): Promise<SwitchoverTestEnv> {
+export async function createSwitchoverTestEnv(
+  options: { verifySettleMs?: number } = {},
+): Promise<SwitchoverTestEnv> {
   quietRuntime();
   const sim = await startSimulator({ quiet: true });
   const temporal = await testConnection();

@@ -5,7 +5,12 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { readAuditFile } from '../../activities/record';
 import { InputValidationError, SwitchoverAlreadyRunningError } from '../../client';
-import { createSwitchoverTestEnv, PROJECT, uniqueId, type SwitchoverTestEnv } from '../helpers/switchover-env';
+import {
+  createSwitchoverTestEnv,
+  PROJECT,
+  uniqueId,
+  type SwitchoverTestEnv,
+} from '../helpers/switchover-env';
 
 let env: SwitchoverTestEnv;
 beforeAll(async () => {
@@ -25,7 +30,9 @@ function seedInstance(overrides: Record<string, unknown> = {}) {
 
 /** Trigger calls (sync swap and async swap) the simulator received for one instance. */
 function triggers(instanceId: string) {
-  return env.requests({ path: `/instances/${instanceId}/(swap|async-swap)$` }).filter((r) => r.method !== 'GET');
+  return env
+    .requests({ path: `/instances/${instanceId}/(swap|async-swap)$` })
+    .filter((r) => r.method !== 'GET');
 }
 
 describe('dcsMasterStandbySwitchover', () => {
@@ -173,7 +180,9 @@ describe('dcsMasterStandbySwitchover', () => {
   test('a second start for the same instance while one runs is refused, naming the running workflow', async () => {
     const instanceId = seedInstance({ swapBehaviour: { initMs: 100, runMs: 100, result: 'STUCK' } });
     const first = await env.start('dcs', { projectId: PROJECT, instanceId, ...FAST, timeoutSeconds: 120 });
-    const second = await env.start('dcs', { projectId: PROJECT, instanceId, ...FAST }).catch((e: unknown) => e);
+    const second = await env
+      .start('dcs', { projectId: PROJECT, instanceId, ...FAST })
+      .catch((e: unknown) => e);
     expect(second).toBeInstanceOf(SwitchoverAlreadyRunningError);
     expect((second as Error).message).toContain(`dcs:${PROJECT}:${instanceId}`);
     expect((second as Error).message).toContain(first.firstExecutionRunId);
@@ -206,7 +215,9 @@ describe('dcsMasterStandbySwitchover', () => {
     });
     const failure = await handle.result().catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
-    expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(/swapMode: swapMode must be 'sync' or 'async'/);
+    expect(String((failure as WorkflowFailedError).cause?.message)).toMatch(
+      /swapMode: swapMode must be 'sync' or 'async'/,
+    );
     expect(env.requests({ path: instanceId })).toHaveLength(0);
   });
 

@@ -5,6 +5,8 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { parseArgs } from 'node:util';
+import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
+import { TemporalConfigError } from '../worker/temporal-connection';
 import {
   awaitOutcome,
   clientConfigFromEnv,
@@ -23,8 +25,12 @@ export const EXIT = { succeeded: 0, notSucceeded: 1, badInput: 2, temporalUnreac
 class UsageError extends Error {}
 
 const USAGE = `usage:
-  switchover dcs --project <project_id> --instance <instance_id> [--reason <text>] [--requested-by <name>]
-                 [--swap-mode sync|async] [--poll-interval <s>] [--max-poll-interval <s>] [--timeout <s>] [--wait] [--json]
+  switchover dcs --project <project_id> --instance <instance_id> [--swap-mode sync|async] [common flags]
+  switchover dws --project <project_id> --dr <disaster_recovery_id> --mode switchover|failover
+                 [--max-data-loss <s>] [--force --reason <text>] [common flags]
+  switchover drs --project <project_id> --job <drs_task_id> --mode source|target [common flags]
+     common flags: [--reason <text>] [--requested-by <name>] [--poll-interval <s>] [--max-poll-interval <s>]
+                   [--timeout <s>] [--wait] [--json]
   switchover status <workflowId> [--json]
   switchover result <workflowId> [--json]
 
@@ -70,6 +76,52 @@ export function describeOutcome(outcome: SwitchoverOutcome): string {
   return lines.filter(Boolean).join('\n');
 }
 
+type FlagSpec = { type: 'string' } | { type: 'boolean' };
+
+const COMMON_START_FLAGS = {
+  project: { type: 'string' },
+  reason: { type: 'string' },
+  'requested-by': { type: 'string' },
+  'poll-interval': { type: 'string' },
+  'max-poll-interval': { type: 'string' },
+  timeout: { type: 'string' },
+  wait: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** Each kind's own flags and the input field each fills (numbers accept `300` or `300s`). */
+const START_COMMANDS: Record<
+  keyof typeof SWITCHOVER_DEFINITIONS,
+  { flags: Record<string, FlagSpec>; fields: Record<string, { name: string; number?: boolean }> }
+> = {
+  dcs: {
+    flags: { instance: { type: 'string' }, 'swap-mode': { type: 'string' } },
+    fields: { instance: { name: 'instanceId' }, 'swap-mode': { name: 'swapMode' } },
+  },
+  dws: {
+    flags: {
+      dr: { type: 'string' },
+      mode: { type: 'string' },
+      'max-data-loss': { type: 'string' },
+      force: { type: 'boolean' },
+    },
+    fields: {
+      dr: { name: 'disasterRecoveryId' },
+      mode: { name: 'mode' },
+      'max-data-loss': { name: 'maxDataLossSeconds', number: true },
+      force: { name: 'force' },
+    },
+  },
+  drs: {
+    flags: { job: { type: 'string' }, mode: { type: 'string' } },
+    fields: { job: { name: 'jobId' }, mode: { name: 'mode' } },
+  },
+};
+
+function isStartCommand(command: string): command is keyof typeof SWITCHOVER_DEFINITIONS {
+  return Object.hasOwn(START_COMMANDS, command);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -78,53 +130,40 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = clientConfigFromEnv();
 
-  if (command === 'dcs') {
+  if (isStartCommand(command)) {
+    const spec = START_COMMANDS[command];
     const { values } = parseArgs({
       args: rest,
-      options: {
-        project: { type: 'string' },
-        instance: { type: 'string' },
-        reason: { type: 'string' },
-        'requested-by': { type: 'string' },
-        'swap-mode': { type: 'string' },
-        'poll-interval': { type: 'string' },
-        'max-poll-interval': { type: 'string' },
-        timeout: { type: 'string' },
-        wait: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-      },
+      options: { ...COMMON_START_FLAGS, ...spec.flags },
       strict: true,
     });
-    const out = output(values.json);
-    const input = {
-      projectId: values.project,
-      instanceId: values.instance,
-      reason: values.reason,
-      requestedBy: values['requested-by'] ?? process.env.USER,
-      swapMode: values['swap-mode'],
-      pollIntervalSeconds: numberFlag(values['poll-interval']),
-      maxPollIntervalSeconds: numberFlag(values['max-poll-interval']),
-      timeoutSeconds: numberFlag(values.timeout),
+    const flags = values as Record<string, string | boolean | undefined>;
+    const out = output(flags.json === true);
+    const input: Record<string, unknown> = {
+      projectId: flags.project,
+      reason: flags.reason,
+      requestedBy: flags['requested-by'] ?? process.env.USER,
+      pollIntervalSeconds: numberFlag(flags['poll-interval'] as string | undefined),
+      maxPollIntervalSeconds: numberFlag(flags['max-poll-interval'] as string | undefined),
+      timeoutSeconds: numberFlag(flags.timeout as string | undefined),
     };
+    for (const [flag, field] of Object.entries(spec.fields)) {
+      const value = flags[flag];
+      input[field.name] = field.number ? numberFlag(value as string | undefined) : value;
+    }
     const cleaned = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-    validateSwitchoverInput('dcs', cleaned);
+    validateSwitchoverInput(command, cleaned);
     const client = await connectClient(config);
-    const handle = await startSwitchover(client, 'dcs', cleaned, { taskQueue: config.taskQueue });
-    if (!values.wait) {
+    const handle = await startSwitchover(client, command, cleaned, { taskQueue: config.taskQueue });
+    const ui = uiLink(handle.workflowId, config.namespace);
+    if (!flags.wait) {
       out.print(
-        {
-          workflowId: handle.workflowId,
-          runId: handle.firstExecutionRunId,
-          ui: uiLink(handle.workflowId, config.namespace),
-        },
-        `started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n  follow: switchover status ${handle.workflowId}\n  web UI: ${uiLink(handle.workflowId, config.namespace)}`,
+        { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, ui },
+        `started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n  follow: switchover status ${handle.workflowId}\n  web UI: ${ui}`,
       );
       return EXIT.succeeded;
     }
-    if (!values.json)
-      console.log(
-        `started ${handle.workflowId}; waiting for the outcome (web UI: ${uiLink(handle.workflowId, config.namespace)})`,
-      );
+    if (!out.json) console.log(`started ${handle.workflowId}; waiting for the outcome (web UI: ${ui})`);
     const outcome = await awaitOutcome(handle);
     out.print(outcome, describeOutcome(outcome));
     return outcome.status === 'succeeded' ? EXIT.succeeded : EXIT.notSucceeded;
@@ -180,6 +219,10 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof InputValidationError || error instanceof UsageError || isParseArgsError(error)) {
       console.error(`switchover: ${(error as Error).message}\n\n${USAGE}`);
+      return EXIT.badInput;
+    }
+    if (error instanceof TemporalConfigError) {
+      console.error(`switchover: ${error.message}`);
       return EXIT.badInput;
     }
     if (error instanceof TemporalUnreachableError) {

@@ -19,20 +19,22 @@ import { DEFAULT_TASK_QUEUE, switchoverWorkflowId } from '../domain/kinds';
 import type { SwitchoverOutcome } from '../domain/outcome';
 import { SA_KIND, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
 import type { SwitchoverProgress } from '../workflows/switchover';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from '../worker/temporal-connection';
 
 export { InputValidationError } from '../domain/inputs';
 export type { SwitchoverOutcome } from '../domain/outcome';
 export type { SwitchoverProgress } from '../workflows/switchover';
 
 export interface ClientConfig {
-  address: string;
+  /** Address, TLS / mTLS and API key, from the same variables as the worker's. */
+  connection: TemporalConnectionOptions;
   namespace: string;
   taskQueue: string;
 }
 
 export function clientConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ClientConfig {
   return {
-    address: env.TEMPORAL_ADDRESS || 'localhost:7233',
+    connection: temporalConnectionOptions(env),
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || DEFAULT_TASK_QUEUE,
   };
@@ -44,11 +46,11 @@ export class TemporalUnreachableError extends Error {
 
 export async function connectClient(config: ClientConfig): Promise<Client> {
   try {
-    const connection = await Connection.connect({ address: config.address, connectTimeout: '5s' });
+    const connection = await Connection.connect({ ...config.connection, connectTimeout: '5s' });
     return new Client({ connection, namespace: config.namespace });
   } catch (error) {
     throw new TemporalUnreachableError(
-      `cannot reach Temporal at ${config.address}: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot reach Temporal at ${config.connection.address}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
 }

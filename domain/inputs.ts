@@ -24,7 +24,7 @@ export const commonSwitchoverFields = {
     .number({ error: 'pollIntervalSeconds must be a number of seconds' })
     .min(0.1, { message: 'pollIntervalSeconds must be at least 0.1' })
     .max(300, { message: 'pollIntervalSeconds must be at most 300' })
-    .default(5),
+    .default(2),
   maxPollIntervalSeconds: z
     .number({ error: 'maxPollIntervalSeconds must be a number of seconds' })
     .min(0.1, { message: 'maxPollIntervalSeconds must be at least 0.1' })

@@ -6,7 +6,10 @@ import { createDrsActivities } from './drs/activities';
 import { DRS_ERROR_CODES, drsApi } from './drs/api';
 import { createDwsActivities } from './dws/activities';
 import { DWS_ERROR_CODES, dwsApi } from './dws/api';
-import { createRecordActivities } from './record';
+import { createRecordActivities, readAuditFile } from './record';
+import { createSafetyActivities, type SafetyPolicy } from './safety';
+
+export const DEFAULT_SAFETY_POLICY: SafetyPolicy = { cooldownMinutes: 10, approvalRequiredKinds: [] };
 
 export interface ActivityDeps {
   endpoints: { dcs: string; dws: string; drs: string };
@@ -16,6 +19,8 @@ export interface ActivityDeps {
   onCloudCall?: (call: CloudCall) => void;
   /** How long DCS verification waits for the instance to settle. */
   verifySettleMs?: number;
+  /** Cooldown and approval policy; DEFAULT_SAFETY_POLICY when omitted. */
+  safety?: SafetyPolicy;
 }
 
 /** Every activity the worker registers, built from its dependencies (tests pass their own). */
@@ -38,6 +43,13 @@ export function createActivities(deps: ActivityDeps) {
     ...createDwsActivities({ api: dwsApi(client('dws', DWS_ERROR_CODES)) }),
     ...createDrsActivities({ api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })) }),
     ...createRecordActivities({ auditFile: deps.auditFile }),
+    ...createSafetyActivities({
+      policy: deps.safety ?? DEFAULT_SAFETY_POLICY,
+      outcomesOf: async ({ kind, projectId, resourceId }) =>
+        (await readAuditFile(deps.auditFile)).filter(
+          (o) => o.kind === kind && o.projectId === projectId && o.resourceId === resourceId,
+        ),
+    }),
   };
 }
 

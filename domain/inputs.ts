@@ -37,6 +37,31 @@ export const commonSwitchoverFields = {
     .min(1, { message: 'timeoutSeconds must be at least 1' })
     .max(7 * 24 * 3600, { message: 'timeoutSeconds must be at most 604800 (7 days)' })
     .default(1800),
+  /** Override the safety gates (cooldown; for DWS failover also the data-loss gate). Needs a reason. */
+  force: z.boolean({ error: 'force must be true or false' }).default(false),
+  /** Validate and preflight only: report what would be done and why; nothing is triggered. */
+  dryRun: z.boolean({ error: 'dryRun must be true or false' }).default(false),
+  /** Wait after preflight for an `approve` or `reject` update before triggering. */
+  requireApproval: z.boolean({ error: 'requireApproval must be true or false' }).default(false),
+  approvalTimeoutSeconds: z
+    .number({ error: 'approvalTimeoutSeconds must be a number of seconds' })
+    .int({ message: 'approvalTimeoutSeconds must be a whole number' })
+    .min(1, { message: 'approvalTimeoutSeconds must be at least 1' })
+    .max(7 * 24 * 3600, { message: 'approvalTimeoutSeconds must be at most 604800 (7 days)' })
+    .default(3600),
+  /** Scheduled switchover: preflight and trigger not before this time (ISO 8601 with a zone). */
+  notBefore: z.iso
+    .datetime({ offset: true, message: 'notBefore must be an ISO 8601 time with a zone, e.g. 2026-11-24T02:00:00Z' })
+    .optional(),
+};
+
+/** `force` overrides safety gates, so it must say why. */
+const forceNeedsReason = {
+  check: (input: { force: boolean; reason?: string }) => !input.force || Boolean(input.reason),
+  error: {
+    path: ['reason'],
+    message: 'reason is required when force is true (say why the safety gates are overridden)',
+  },
 };
 
 export const dcsSwitchoverInputSchema = z
@@ -50,7 +75,8 @@ export const dcsSwitchoverInputSchema = z
      */
     swapMode: z.enum(['sync', 'async'], { message: "swapMode must be 'sync' or 'async'" }).default('sync'),
   })
-  .strict();
+  .strict()
+  .refine(forceNeedsReason.check, forceNeedsReason.error);
 
 export type DcsSwitchoverInput = z.input<typeof dcsSwitchoverInputSchema>;
 export type DcsSwitchoverParams = z.output<typeof dcsSwitchoverInputSchema>;
@@ -102,14 +128,9 @@ export const dwsSwitchoverInputSchema = z
       .min(0, { message: 'maxDataLossSeconds must be at least 0' })
       .max(7 * 24 * 3600, { message: 'maxDataLossSeconds must be at most 604800' })
       .default(300),
-    /** Overrides the data-loss gate; needs a reason. */
-    force: z.boolean({ error: 'force must be true or false' }).default(false),
   })
   .strict()
-  .refine((input) => !input.force || (input.reason !== undefined && input.reason.length > 0), {
-    path: ['reason'],
-    message: 'reason is required when force is true (say why the data-loss gate is overridden)',
-  });
+  .refine(forceNeedsReason.check, forceNeedsReason.error);
 
 export type DwsSwitchoverInput = z.input<typeof dwsSwitchoverInputSchema>;
 export type DwsSwitchoverParams = z.output<typeof dwsSwitchoverInputSchema>;
@@ -122,7 +143,8 @@ export const drsSwitchoverInputSchema = z
     /** Which side's virtual IP becomes the primary. */
     mode: z.enum(['source', 'target'], { message: "mode must be 'source' or 'target'" }),
   })
-  .strict();
+  .strict()
+  .refine(forceNeedsReason.check, forceNeedsReason.error);
 
 export type DrsSwitchoverInput = z.input<typeof drsSwitchoverInputSchema>;
 export type DrsSwitchoverParams = z.output<typeof drsSwitchoverInputSchema>;

@@ -2,7 +2,32 @@ import type { CloudError } from './failures';
 import type { SwitchoverKind } from './kinds';
 import type { Phase } from './phases';
 
-export const OUTCOME_STATUSES = ['succeeded', 'failed', 'rejected', 'unknown', 'cancelled'] as const;
+/** An approver's answer at the approval gate. */
+export interface ApprovalDecision {
+  decision: 'approved' | 'rejected';
+  by: string;
+  comment?: string;
+  at: string;
+}
+
+export const OUTCOME_STATUSES = [
+  /** The switch happened and was verified. */
+  'succeeded',
+  /** The cloud refused or failed the switch. */
+  'failed',
+  /** Refused before anything was sent: preflight, cooldown, or an approver's reject. */
+  'rejected',
+  /** The deadline passed (or the trigger's fate could not be established): the switch may still happen. */
+  'unknown',
+  /** Cancelled before anything was sent: nothing was switched. */
+  'cancelled',
+  /** Cancelled after the switch was sent: it may complete; the last known cloud status is reported. */
+  'cancelled_after_trigger',
+  /** Nobody approved or rejected in time: nothing was sent. */
+  'approval_timed_out',
+  /** A dry run: preflight only, nothing was sent. */
+  'dry_run',
+] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
 /**
@@ -34,6 +59,8 @@ export interface SwitchoverOutcome {
   durationMs: number;
   reason?: string;
   requestedBy?: string;
+  /** Who approved or rejected, and why (approval gate). */
+  approval?: ApprovalDecision;
   /** Service-specific facts (e.g. master before/after, data-loss window). */
   details: Record<string, string | number | boolean | null>;
 }

@@ -1,39 +1,33 @@
 /**
  * The one switchover skeleton every service walks:
- * validate → preflight → trigger → await → verify → record.
- * Services plug in their phase activities; the decisions, deadlines and the outcome live here, once.
+ * validate → (scheduled) → policy + preflight → (approval) → trigger → await → verify → record.
+ * Services plug in their phase activities; decisions, deadlines and the outcome live here, once.
  * Deterministic code only: no I/O, no credentials, no endpoints.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   defineQuery,
   isCancellation,
   log,
-  proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
-import {
-  CloudFailure,
-  INVALID_INPUT,
-  NON_RETRYABLE_CLOUD_FAILURES,
-  SWITCHOVER_NOT_SUCCEEDED,
-  type CloudError,
-} from '../domain/failures';
-import { InputValidationError, parseInput, type commonSwitchoverFields } from '../domain/inputs';
 import type { SwitchoverDefinition } from '../domain/catalog';
+import { CloudFailure, INVALID_INPUT, SWITCHOVER_NOT_SUCCEEDED, type CloudError } from '../domain/failures';
+import { InputValidationError, parseInput, type commonSwitchoverFields } from '../domain/inputs';
 import { switchoverWorkflowId } from '../domain/kinds';
-import type { OutcomeStatus, SwitchoverOutcome } from '../domain/outcome';
+import type { ApprovalDecision, OutcomeStatus, SwitchoverOutcome } from '../domain/outcome';
 import type { Phase } from '../domain/phases';
 import type { AwaitReport, Facts, PreflightReport, TriggerReceipt, VerifyReport } from '../domain/reports';
 import { SA_KIND, SA_OUTCOME, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
+import type { PolicyAnswer, PolicyQuestion } from '../activities/safety';
+import { activity, failureCause, NON_RETRYABLE, READ_RETRY, type FailureCause } from './activity-calls';
+import { installApprovalGate } from './approval';
 
 type CommonParams = z.output<z.ZodObject<typeof commonSwitchoverFields>>;
 
@@ -54,6 +48,8 @@ export interface SwitchoverSpec<S extends z.ZodType> extends SwitchoverDefinitio
 export interface SwitchoverProgress {
   phase: Phase;
   resource?: string;
+  scheduledFor?: string;
+  approvalUntil?: string;
   deadline?: string;
   preflight?: string;
   trigger?: string;
@@ -65,17 +61,10 @@ export interface SwitchoverProgress {
 
 export const progressQuery = defineQuery<SwitchoverProgress>('progress');
 
-const NON_RETRYABLE = [...NON_RETRYABLE_CLOUD_FAILURES];
 /** After the deadline, how long the await activity gets to report `deadline_reached` itself. */
 const DEADLINE_GRACE_MS = 60_000;
-const RECORD_ACTIVITY = 'recordOutcome';
-
-type PhaseCall<A, R> = (args: A) => Promise<R>;
-
-function phaseActivity<A, R>(name: string, options: ActivityOptions): PhaseCall<A, R> {
-  const proxies = proxyActivities<Record<string, PhaseCall<A, R>>>(options);
-  return proxies[name];
-}
+/** Backoff between trigger attempts (busy resource, ambiguous send). */
+const TRIGGER_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };
 
 export async function runSwitchover<S extends z.ZodType>(
   spec: SwitchoverSpec<S>,
@@ -108,21 +97,20 @@ export async function runSwitchover<S extends z.ZodType>(
     { key: SA_PROJECT, value: params.projectId },
     { key: SA_RESOURCE, value: resourceId },
   ]);
-
-  const deadlineAt = startedAt + params.timeoutSeconds * 1000;
-  progress.resource = `${spec.resourceLabel} ${resourceId}`;
-  progress.deadline = new Date(deadlineAt).toISOString();
-  const remainingMs = () => Math.max(1, deadlineAt - Date.now());
+  const approvalGate = installApprovalGate(info.workflowId, params.requestedBy);
+  const label = `${spec.resourceLabel} ${resourceId}`;
+  progress.resource = label;
 
   let preflight: PreflightReport | undefined;
   let receipt: TriggerReceipt | undefined;
   let awaited: AwaitReport | undefined;
+  let approval: ApprovalDecision | undefined;
   let triggered = false;
   const facts: Facts = {};
 
   const enter = (phase: Phase) => {
     progress.phase = phase;
-    showDetails(progress);
+    showDetails(progress, info.workflowId);
   };
 
   const finish = async (
@@ -151,13 +139,14 @@ export async function runSwitchover<S extends z.ZodType>(
       durationMs: finishedAt - startedAt,
       reason: params.reason,
       requestedBy: params.requestedBy,
+      approval,
       details: { ...preflight?.facts, ...receipt?.facts, ...awaited?.facts, ...facts },
     };
     progress.outcome = status;
     enter('record');
     await CancellationScope.nonCancellable(async () => {
       upsertSearchAttributes([{ key: SA_OUTCOME, value: status }]);
-      await phaseActivity<SwitchoverOutcome, void>(RECORD_ACTIVITY, {
+      await activity<SwitchoverOutcome, void>('recordOutcome', {
         startToCloseTimeout: '30s',
         retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
         summary: `record outcome: ${status}`,
@@ -169,18 +158,32 @@ export async function runSwitchover<S extends z.ZodType>(
   };
 
   try {
-    // preflight: read-only checks; any refusal or failure here means nothing was sent.
+    // scheduled: hold the resource's lock and wait; preflight runs at the scheduled time, not now.
+    if (params.notBefore && Date.parse(params.notBefore) > Date.now()) {
+      progress.scheduledFor = params.notBefore;
+      enter('scheduled');
+      await sleep(Date.parse(params.notBefore) - Date.now());
+    }
+
+    // preflight: the safety policy (cooldown, approval), then the service's read-only checks.
     enter('preflight');
+    let policy: PolicyAnswer;
     try {
-      preflight = await phaseActivity<typeof params, PreflightReport>(spec.phases.preflight, {
+      policy = await activity<PolicyQuestion, PolicyAnswer>('switchoverPolicy', {
         startToCloseTimeout: '30s',
-        retry: {
-          initialInterval: '1s',
-          maximumInterval: '10s',
-          maximumAttempts: 5,
-          nonRetryableErrorTypes: NON_RETRYABLE,
-        },
-        summary: `preflight: check ${spec.resourceLabel} ${resourceId}`,
+        retry: READ_RETRY,
+        summary: `policy: cooldown and approval for ${label}`,
+      })({
+        kind: spec.kind,
+        projectId: params.projectId,
+        resourceId,
+        workflowId: info.workflowId,
+        runId: info.runId,
+      });
+      preflight = await activity<typeof params, PreflightReport>(spec.phases.preflight, {
+        startToCloseTimeout: '30s',
+        retry: READ_RETRY,
+        summary: `preflight: check ${label}`,
       })(params);
     } catch (error) {
       if (isCancellation(error)) throw error;
@@ -188,45 +191,86 @@ export async function runSwitchover<S extends z.ZodType>(
       return await finish('rejected', `preflight failed: ${cause.message}`, cause.cloudError);
     }
     progress.preflight = preflight.summary;
-    if (!preflight.ok)
-      return await finish('rejected', preflight.refusal ?? preflight.summary, preflight.cloudError);
+    const cooldown = cooldownRefusal(policy, label);
+    if (cooldown) {
+      facts.cooldownRecentWorkflow = policy.recentSwitch!.workflowId;
+      if (params.force) facts.cooldownOverridden = true;
+    }
+    const refusal = !preflight.ok
+      ? (preflight.refusal ?? preflight.summary)
+      : cooldown && !params.force
+        ? cooldown
+        : undefined;
+    if (params.dryRun) {
+      facts.wouldProceed = !refusal;
+      const plan = `${spec.workflowType} of ${label}`;
+      return await finish(
+        'dry_run',
+        refusal
+          ? `dry run: ${plan} would be refused: ${refusal}`
+          : `dry run: ${plan} would proceed (${preflight.summary}${cooldown ? `; cooldown overridden by force: ${cooldown}` : ''})${policy.approvalRequired || params.requireApproval ? '; it would wait for approval' : ''}`,
+        preflight.cloudError,
+      );
+    }
+    if (refusal) return await finish('rejected', refusal, preflight.cloudError);
 
-    // trigger: the only side effect on the cloud, never sent twice. Attempts are driven from here (one activity
-    // attempt each) so every attempt knows whether an earlier one may have reached the cloud.
-    enter('trigger');
-    const triggerResult = await triggerOnce(spec, params, preflight, resourceId, deadlineAt);
-    if ('refused' in triggerResult) {
-      const { cause, mayHaveSent } = triggerResult.refused;
-      if (!mayHaveSent) {
-        return await finish('failed', `the switchover was not sent: ${cause.message}`, cause.cloudError);
+    // approval: a human's yes or no, with who and why, before anything is sent.
+    if (params.requireApproval || policy.approvalRequired) {
+      progress.approvalUntil = new Date(Date.now() + params.approvalTimeoutSeconds * 1000).toISOString();
+      enter('approval');
+      approval = await approvalGate.wait(params.approvalTimeoutSeconds * 1000);
+      if (!approval) {
+        return await finish(
+          'approval_timed_out',
+          `nobody approved or rejected within ${params.approvalTimeoutSeconds}s; nothing was sent`,
+        );
       }
-      triggered = true;
+      if (approval.decision === 'rejected') {
+        return await finish(
+          'rejected',
+          `rejected by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}; nothing was sent`,
+        );
+      }
+    }
+
+    // trigger: the only side effect on the cloud, never sent twice. The overall deadline starts here.
+    const deadlineAt = Date.now() + params.timeoutSeconds * 1000;
+    progress.deadline = new Date(deadlineAt).toISOString();
+    enter('trigger');
+    const attempt = await triggerAttempts(
+      spec,
+      params,
+      preflight,
+      label,
+      deadlineAt,
+      () => (triggered = true),
+    );
+    if ('refused' in attempt) {
+      const { cause, mayHaveSent } = attempt.refused;
+      if (!mayHaveSent)
+        return await finish('failed', `the switchover was not sent: ${cause.message}`, cause.cloudError);
       return await finish(
         'unknown',
         `the switch may have been sent but its fate cannot be established (${cause.message}); check the resource before retrying`,
         cause.cloudError,
       );
     }
-    receipt = triggerResult.receipt;
+    receipt = attempt.receipt;
     triggered = true;
     progress.trigger = receipt.summary;
     progress.jobId = receipt.jobId;
 
     // await: one heartbeating activity polls until the switch ends or the deadline passes.
     enter('await');
-    awaited = await awaitWithDeadline(
-      spec.phases.await,
-      { params, preflight, receipt, deadlineAt },
-      remainingMs(),
-    );
-    progress.polls = awaited?.polls ?? 0;
-    progress.lastCloudStatus = awaited?.lastCloudStatus;
-    progress.jobId = awaited?.jobId ?? progress.jobId;
-    if (!awaited || awaited.state === 'deadline_reached') {
-      const last = awaited?.lastCloudStatus ? `; last cloud status ${awaited.lastCloudStatus}` : '';
+    awaited = await awaitWithDeadline(spec.phases.await, { params, preflight, receipt, deadlineAt });
+    progress.polls = awaited.polls;
+    progress.lastCloudStatus = awaited.lastCloudStatus;
+    progress.jobId = awaited.jobId ?? progress.jobId;
+    if (awaited.state === 'deadline_reached') {
+      const last = awaited.lastCloudStatus ? `; last cloud status ${awaited.lastCloudStatus}` : '';
       return await finish(
         'unknown',
-        `deadline of ${params.timeoutSeconds}s passed before the switch was resolved${last}; it may still be running`,
+        `deadline of ${params.timeoutSeconds}s passed before the switch was resolved${last}; it may still be running (${awaited.summary})`,
       );
     }
     if (awaited.state === 'failed') {
@@ -238,16 +282,11 @@ export async function runSwitchover<S extends z.ZodType>(
     enter('verify');
     let verified: VerifyReport;
     try {
-      verified = await phaseActivity<unknown, VerifyReport>(spec.phases.verify, {
+      verified = await activity<unknown, VerifyReport>(spec.phases.verify, {
         startToCloseTimeout: '2m',
         heartbeatTimeout: '30s',
-        retry: {
-          initialInterval: '1s',
-          maximumInterval: '10s',
-          maximumAttempts: 5,
-          nonRetryableErrorTypes: NON_RETRYABLE,
-        },
-        summary: `verify ${spec.resourceLabel} ${resourceId} switched`,
+        retry: READ_RETRY,
+        summary: `verify ${label} switched`,
       })({ params, preflight, receipt, awaited });
     } catch (error) {
       if (isCancellation(error)) throw error;
@@ -260,45 +299,59 @@ export async function runSwitchover<S extends z.ZodType>(
     }
     Object.assign(facts, verified.facts);
     if (!verified.ok) return await finish('failed', `the cloud reported success but ${verified.summary}`);
-    return await finish(
-      'succeeded',
-      `switchover of ${spec.resourceLabel} ${resourceId} succeeded: ${verified.summary}`,
-    );
+    return await finish('succeeded', `switchover of ${label} succeeded: ${verified.summary}`);
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    const message = triggered
-      ? `cancelled after the switch was sent (last cloud status ${awaited?.lastCloudStatus ?? progress.lastCloudStatus ?? 'unknown'}); the switch may complete`
-      : 'cancelled before anything was sent; nothing was switched';
-    return await finish('cancelled', message);
+    if (!triggered)
+      return await finish('cancelled', 'cancelled before anything was sent; nothing was switched');
+    // Sent already: say so, with the cloud's latest word on it.
+    const last = await CancellationScope.nonCancellable(() =>
+      lastCloudStatus(spec, params, preflight!, receipt),
+    );
+    if (last) awaited = { ...last, polls: (awaited?.polls ?? 0) + last.polls };
+    return await finish(
+      'cancelled_after_trigger',
+      `cancelled after the switch was sent; it may still complete (last cloud status ${awaited?.lastCloudStatus ?? 'unknown'})`,
+    );
   }
 }
 
-/** Backoff between trigger attempts (busy resource, ambiguous send). */
-const TRIGGER_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };
+function cooldownRefusal(policy: PolicyAnswer, label: string): string | undefined {
+  const recent = policy.recentSwitch;
+  if (!recent) return undefined;
+  const minutesAgo = Math.max(0, Math.round((Date.now() - Date.parse(recent.finishedAt)) / 60_000));
+  const until = new Date(Date.parse(recent.finishedAt) + policy.cooldownMinutes * 60_000).toISOString();
+  return (
+    `cooldown: ${label} was switched by workflow ${recent.workflowId} (run ${recent.runId}, ${recent.status}), ` +
+    `which ended at ${recent.finishedAt} (${minutesAgo} min ago); the cooldown is ${policy.cooldownMinutes} min, ` +
+    `until ${until} (override with force and a reason)`
+  );
+}
 
 type TriggerResult = { receipt: TriggerReceipt } | { refused: { cause: FailureCause; mayHaveSent: boolean } };
 
 /**
- * Calls the trigger activity until it returns a receipt or a definite answer. A definite refusal by the cloud
- * (4xx) means not sent; a timeout, reset, 5xx or worker crash means "may have been sent" and the next attempt is
- * told so, to look before anything else.
+ * Calls the trigger activity until it returns a receipt or a definite answer. Attempts are driven from here
+ * (one activity attempt each) so every attempt knows whether an earlier one may have reached the cloud: a
+ * definite refusal (4xx) means not sent; a timeout, reset, 5xx or worker crash means "may have been sent",
+ * and the next attempt must look before anything else.
  */
-async function triggerOnce<S extends z.ZodType>(
+async function triggerAttempts<S extends z.ZodType>(
   spec: SwitchoverSpec<S>,
   params: CommonParams,
   preflight: PreflightReport,
-  resourceId: string,
+  label: string,
   deadlineAt: number,
+  markMaybeSent: () => void,
 ): Promise<TriggerResult> {
   let mayHaveSent = false;
   let delayMs = TRIGGER_BACKOFF.firstMs;
   for (let attempt = 1; ; attempt++) {
-    const remaining = deadlineAt - Date.now();
     try {
-      const receipt = await phaseActivity<unknown, TriggerReceipt>(spec.phases.trigger, {
-        startToCloseTimeout: '60s',
+      const receipt = await activity<unknown, TriggerReceipt>(spec.phases.trigger, {
+        startToCloseTimeout: '30s',
         retry: { maximumAttempts: 1 },
-        summary: `trigger the switchover of ${spec.resourceLabel} ${resourceId}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+        summary: `trigger the switchover of ${label}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
       })({ params, preflight, mayHaveSent, attempt });
       return { receipt };
     } catch (error) {
@@ -307,8 +360,11 @@ async function triggerOnce<S extends z.ZodType>(
       if (cause.type === CloudFailure.TriggerUnresolvable || NON_RETRYABLE.includes(cause.type as never)) {
         return { refused: { cause, mayHaveSent } };
       }
-      if (!cause.definitelyNotSent) mayHaveSent = true;
-      if (remaining <= delayMs) {
+      if (!cause.definitelyNotSent) {
+        mayHaveSent = true;
+        markMaybeSent();
+      }
+      if (deadlineAt - Date.now() <= delayMs) {
         return {
           refused: {
             cause: { ...cause, message: `deadline reached while triggering: ${cause.message}` },
@@ -327,80 +383,85 @@ async function triggerOnce<S extends z.ZodType>(
   }
 }
 
+interface AwaitArgs {
+  params: CommonParams;
+  preflight: PreflightReport;
+  receipt: TriggerReceipt;
+  deadlineAt: number;
+}
+
 /** Runs the await activity, with a workflow timer as the backstop should the activity never report. */
-async function awaitWithDeadline(
-  activity: string,
-  args: { params: CommonParams; preflight: PreflightReport; receipt: TriggerReceipt; deadlineAt: number },
-  remainingMs: number,
-): Promise<AwaitReport | undefined> {
-  const heartbeatTimeoutMs = Math.max(30_000, 3 * 5_000);
-  const call = phaseActivity<typeof args, AwaitReport>(activity, {
+async function awaitWithDeadline(name: string, args: AwaitArgs): Promise<AwaitReport> {
+  const remainingMs = Math.max(1, args.deadlineAt - Date.now());
+  const call = activity<AwaitArgs, AwaitReport>(name, {
     startToCloseTimeout: remainingMs + DEADLINE_GRACE_MS,
-    heartbeatTimeout: heartbeatTimeoutMs,
+    heartbeatTimeout: '20s',
     retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
     summary: `await the switch${args.receipt.jobId ? ` (job ${args.receipt.jobId})` : ''}`,
   });
+  const unresolved = (summary: string, cloudError?: CloudError): AwaitReport => ({
+    state: 'deadline_reached',
+    polls: 0,
+    transientErrors: 0,
+    summary,
+    cloudError,
+    facts: {},
+  });
   return CancellationScope.cancellable(async () => {
     const scope = CancellationScope.current();
-    const backstop = sleep(remainingMs + DEADLINE_GRACE_MS).then(() => undefined);
+    const backstop = sleep(remainingMs + DEADLINE_GRACE_MS).then(() =>
+      unresolved('the await activity never reported'),
+    );
     try {
       return await Promise.race([call(args), backstop]);
     } catch (error) {
       if (isCancellation(error)) throw error;
-      const cause = failureCause(error);
       // A permanent error while polling (job vanished, access revoked): the switch's fate is unknown.
-      return {
-        state: 'deadline_reached' as const,
-        polls: 0,
-        transientErrors: 0,
-        summary: `polling stopped: ${cause.message}`,
-        cloudError: cause.cloudError,
-        facts: {},
-      };
+      const cause = failureCause(error);
+      return unresolved(`polling stopped: ${cause.message}`, cause.cloudError);
     } finally {
       scope.cancel();
     }
   });
 }
 
-interface FailureCause {
-  type?: string;
-  message: string;
-  retryAfterMs?: number;
-  cloudError?: CloudError;
-  /** The cloud answered with a definite refusal (4xx), so the switch was not accepted. */
-  definitelyNotSent: boolean;
-}
-
-const DEFINITE_REFUSALS: readonly string[] = [
-  CloudFailure.Permanent,
-  CloudFailure.NotFound,
-  CloudFailure.Auth,
-  CloudFailure.Busy,
-  CloudFailure.Throttled,
-];
-
-/** Reads the typed cause out of an activity failure (never its message text for decisions). */
-function failureCause(error: unknown): FailureCause {
-  let failure: unknown = error;
-  while (failure instanceof ActivityFailure && failure.cause) failure = failure.cause;
-  if (failure instanceof ApplicationFailure) {
-    const detail = failure.details?.[0] as CloudError | undefined;
-    const retryAfter = failure.nextRetryDelay;
-    return {
-      type: failure.type ?? undefined,
-      message: failure.message,
-      retryAfterMs: typeof retryAfter === 'number' ? retryAfter : undefined,
-      cloudError: detail && typeof detail.message === 'string' ? detail : undefined,
-      definitelyNotSent: DEFINITE_REFUSALS.includes(failure.type ?? ''),
-    };
+/** One look at the switch (the await activity with its deadline now), for an honest cancellation report. */
+async function lastCloudStatus<S extends z.ZodType>(
+  spec: SwitchoverSpec<S>,
+  params: CommonParams,
+  preflight: PreflightReport,
+  receipt: TriggerReceipt | undefined,
+): Promise<AwaitReport | undefined> {
+  const effectiveReceipt = receipt ?? {
+    adopted: false,
+    triggeredAt: Date.now(),
+    summary: 'unknown',
+    facts: {},
+  };
+  try {
+    return await activity<AwaitArgs, AwaitReport>(spec.phases.await, {
+      startToCloseTimeout: '30s',
+      retry: { maximumAttempts: 2 },
+      summary: 'last look at the switch after cancellation',
+    })({ params, preflight, receipt: effectiveReceipt, deadlineAt: Date.now() });
+  } catch {
+    return undefined;
   }
-  const message = error instanceof Error ? error.message : String(error);
-  return { message, definitelyNotSent: false };
 }
 
-function showDetails(progress: SwitchoverProgress): void {
+function showDetails(progress: SwitchoverProgress, workflowId: string): void {
+  const waiting =
+    progress.phase === 'approval'
+      ? [
+          `### ⏸ Waiting for approval until ${progress.approvalUntil}`,
+          `Approve: \`switchover approve ${workflowId} --comment "..."\``,
+          `Reject: \`switchover reject ${workflowId} --comment "..."\``,
+        ]
+      : progress.phase === 'scheduled'
+        ? [`### ⏰ Scheduled for ${progress.scheduledFor}`, `Cancel: \`switchover cancel ${workflowId}\``]
+        : [];
   const lines = [
+    ...waiting,
     `**Phase:** ${progress.phase}`,
     progress.resource && `**Resource:** ${progress.resource}`,
     progress.preflight && `**Preflight:** ${progress.preflight}`,
@@ -414,9 +475,11 @@ function showDetails(progress: SwitchoverProgress): void {
   setCurrentDetails(lines.join('\n\n'));
 }
 
-/** Fails the workflow (red in the UI) with the outcome attached, for every outcome but success. */
+/** Outcomes that complete the workflow normally; every other one fails it (red in the UI) with the outcome attached. */
+const COMPLETING: readonly OutcomeStatus[] = ['succeeded', 'dry_run'];
+
 export function settle(outcome: SwitchoverOutcome): SwitchoverOutcome {
-  if (outcome.status === 'succeeded') return outcome;
+  if (COMPLETING.includes(outcome.status)) return outcome;
   throw ApplicationFailure.create({
     type: SWITCHOVER_NOT_SUCCEEDED,
     message: `${outcome.status}: ${outcome.message}`,

@@ -17,6 +17,7 @@ import {
   DR_FAILURE_STATUSES,
   DR_SWITCHING_STATUSES,
   primaryClusterId,
+  productionCluster,
   standbyCluster,
   type DisasterRecovery,
   type DwsApi,
@@ -36,6 +37,13 @@ function dataLossWindowSeconds(dr: DisasterRecovery, now: number): number | unde
   return Number.isFinite(at) ? Math.max(0, Math.round((now - at) / 1000)) : undefined;
 }
 
+/**
+ * Cluster statuses that mean the production cluster is faulty: the cloud refuses a planned switchover then
+ * (only a failover can move production). Values other than the simulator's `UNAVAILABLE` are unverified, so the
+ * list names known-bad states only and an unlisted status is left for the cloud to judge.
+ */
+const FAULTY_CLUSTER_STATUSES = ['UNAVAILABLE', 'FAILED', 'ABNORMAL', 'ERROR'];
+
 /** Statuses from which each mode may start. */
 const STARTABLE: Record<DwsSwitchoverParams['mode'], string[]> = {
   switchover: ['running'],
@@ -44,13 +52,19 @@ const STARTABLE: Record<DwsSwitchoverParams['mode'], string[]> = {
 
 /** DWS disaster-recovery switchover / exception failover. */
 export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3_000 }: DwsActivityDeps) {
-  /** Our switch, if it already started since preflight: DR switching, or roles already swapped. */
+  /**
+   * A switch started since preflight, if any: DR switching, roles already swapped, or the DR fallen from its
+   * preflight status into a failure status (what a switch that failed leaves behind).
+   */
   async function findStartedSwitch(params: DwsSwitchoverParams, preflight: PreflightReport) {
     const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
     if (DR_SWITCHING_STATUSES.includes(dr.status)) return { dr, how: `DR is already ${dr.status}` };
     const primary = primaryClusterId(dr);
     if (primary !== preflight.facts.primaryBefore)
       return { dr, how: `cluster ${primary} is already primary` };
+    const statusBefore = String(preflight.facts.drStatus);
+    if (DR_FAILURE_STATUSES.includes(dr.status) && dr.status !== statusBefore)
+      return { dr, how: `DR went from '${statusBefore}' to '${dr.status}'` };
     return { dr, how: undefined };
   }
 
@@ -60,11 +74,13 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
       const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
       const window = dataLossWindowSeconds(dr, observedAt);
       const standby = standbyCluster(dr);
+      const production = productionCluster(dr);
       const facts = {
         mode: params.mode,
         drStatus: dr.status,
         primaryBefore: primaryClusterId(dr),
         standbyBefore: standby.id,
+        productionStatusBefore: production.status ?? null,
         standbyLastSuccessTime: standby.last_success_time ?? null,
         dataLossWindowSecondsAtPreflight: window ?? null,
         maxDataLossSeconds: params.maxDataLossSeconds,
@@ -80,6 +96,17 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
       if (!STARTABLE[params.mode].includes(dr.status)) {
         return refuse(
           `DR ${params.disasterRecoveryId} is '${dr.status}'; a ${params.mode} needs status ${STARTABLE[params.mode].join(' or ')}`,
+        );
+      }
+      const productionStatus = production.status?.toUpperCase();
+      if (
+        params.mode === 'switchover' &&
+        productionStatus &&
+        FAULTY_CLUSTER_STATUSES.includes(productionStatus)
+      ) {
+        return refuse(
+          `the production cluster ${production.name ?? production.id} is ${production.status}; a planned switchover ` +
+            `needs a healthy production cluster (use mode failover, which loses data not yet synchronized)`,
         );
       }
       if (params.mode === 'failover') {
@@ -114,14 +141,39 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
       }
       const window = dataLossWindowSeconds(look.dr, now());
       const facts = { dataLossWindowSecondsAtTrigger: window ?? null };
+      const statusBefore = String(preflight.facts.drStatus);
       if (look.how) {
+        if (!mayHaveSent) {
+          // Nothing was sent by this workflow: the change is someone else's switchover. Never switch on top of it.
+          throw cloudFailure(CloudFailure.Permanent, {
+            service: 'dws',
+            message: `the DR changed since preflight (${look.how}) although this switchover sent nothing; not switching on top of another change`,
+          });
+        }
         ctx.log.warn('switch already started for this switchover; adopting it, not resending', {
           how: look.how,
         });
-        return { adopted: true, triggeredAt: now(), summary: `adopted: ${look.how}`, facts };
+        return {
+          jobId: params.disasterRecoveryId,
+          adopted: true,
+          triggeredAt: now(),
+          summary: `adopted: ${look.how}`,
+          facts,
+        };
+      }
+      if (mayHaveSent && statusBefore === 'abnormal' && look.dr.status === 'abnormal') {
+        // 'abnormal' is also what a failed switch leaves: an accepted-and-failed send looks like no send at all.
+        throw cloudFailure(CloudFailure.TriggerUnresolvable, {
+          service: 'dws',
+          message: `an earlier ${params.mode} attempt may have been accepted and failed; the DR is still 'abnormal' as before, which cannot tell`,
+        });
       }
       if (params.mode === 'switchover' && look.dr.status !== 'running') {
-        throw cloudFailure(CloudFailure.Busy, {
+        // A DR that ended in a failure status will not recover by itself; a transitional one may.
+        const type = DR_FAILURE_STATUSES.includes(look.dr.status)
+          ? CloudFailure.Permanent
+          : CloudFailure.Busy;
+        throw cloudFailure(type, {
           service: 'dws',
           message: `DR is '${look.dr.status}' at trigger time; a planned switchover needs 'running'`,
         });
@@ -159,7 +211,10 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
             sawSwitching: progress.facts.sawSwitching === true || DR_SWITCHING_STATUSES.includes(dr.status),
             sawFailover: progress.facts.sawFailover === true || dr.status === 'failovering',
           };
-          if (DR_FAILURE_STATUSES.includes(dr.status)) {
+          // A failover may start from 'abnormal', which is also how a failed switch ends: until the switch is seen
+          // (switching, or another status), an unchanged failure status is the state before it, not its end.
+          const unchanged = !facts.sawSwitching && !swapped && dr.status === preflight.facts.drStatus;
+          if (DR_FAILURE_STATUSES.includes(dr.status) && !unchanged) {
             return {
               state: 'failed',
               cloudStatus: dr.status,
@@ -174,7 +229,11 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
             return { state: 'succeeded', cloudStatus: dr.status, facts };
           return {
             state: 'running',
-            cloudStatus: swapped ? `${dr.status}, roles swapped` : dr.status,
+            cloudStatus: swapped
+              ? `${dr.status}, roles swapped`
+              : unchanged && DR_FAILURE_STATUSES.includes(dr.status)
+                ? `${dr.status} (as before the switch; not started yet)`
+                : dr.status,
             facts,
           };
         },
@@ -184,11 +243,21 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
     async dwsVerify({ params, preflight, awaited }: VerifyArgs<DwsSwitchoverParams>): Promise<VerifyReport> {
       const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
       const primary = primaryClusterId(dr);
+      const standbySyncAfter = standbyCluster(dr).last_success_time ?? null;
+      // A planned switchover synchronizes everything before the roles change, so the latest synchronization moves
+      // forward. When it did not, the platform completed it as a failover
+      // (switchoverContinueAsFailoverDisasterRecovery) and data written after that synchronization is lost.
+      const syncBefore = Date.parse(String(preflight.facts.standbyLastSuccessTime));
+      const syncAfter = standbySyncAfter ? Date.parse(standbySyncAfter) : NaN;
+      const notSynchronized =
+        Number.isFinite(syncBefore) && Number.isFinite(syncAfter) && syncAfter <= syncBefore;
+      const degraded =
+        params.mode === 'switchover' && (awaited.facts.sawFailover === true || notSynchronized);
       const facts = {
         primaryAfter: primary,
         drStatusAfter: dr.status,
-        // A planned switchover the platform completed as a failover (switchoverContinueAsFailoverDisasterRecovery).
-        degradedToFailover: params.mode === 'switchover' && awaited.facts.sawFailover === true,
+        standbyLastSuccessTimeAfter: standbySyncAfter,
+        degradedToFailover: degraded,
       };
       if (primary !== preflight.facts.standbyBefore) {
         return {
@@ -197,7 +266,10 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
           facts,
         };
       }
-      return { ok: true, summary: `roles swapped: ${primary} is primary, DR ${dr.status}`, facts };
+      const how = degraded
+        ? ` (completed as a failover: last synchronization ${standbySyncAfter ?? 'unknown'}, later data is lost)`
+        : '';
+      return { ok: true, summary: `roles swapped: ${primary} is primary, DR ${dr.status}${how}`, facts };
     },
   };
 }

@@ -42,6 +42,12 @@ export function primaryClusterId(dr: DisasterRecovery): string {
   return clusters.find((c) => c.role?.toLowerCase() === 'primary')?.id ?? dr.primary_cluster.id;
 }
 
+/** The cluster in the primary (production) role. */
+export function productionCluster(dr: DisasterRecovery) {
+  const primary = primaryClusterId(dr);
+  return dr.primary_cluster.id === primary ? dr.primary_cluster : dr.standby_cluster;
+}
+
 export function standbyCluster(dr: DisasterRecovery) {
   const primary = primaryClusterId(dr);
   return dr.primary_cluster.id === primary ? dr.standby_cluster : dr.primary_cluster;

@@ -6,7 +6,9 @@ import { createDrsActivities } from './drs/activities';
 import { DRS_ERROR_CODES, drsApi } from './drs/api';
 import { createDwsActivities } from './dws/activities';
 import { DWS_ERROR_CODES, dwsApi } from './dws/api';
-import { createRecordActivities, readAuditFile } from './record';
+import type { SwitchoverOutcome } from '../domain/outcome';
+import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
+import { createNotifyActivities, type NotifyDeps } from './notify';
 import { createSafetyActivities, type SafetyPolicy } from './safety';
 
 export const DEFAULT_SAFETY_POLICY: SafetyPolicy = { cooldownMinutes: 10, approvalRequiredKinds: [] };
@@ -15,8 +17,13 @@ export interface ActivityDeps {
   endpoints: { dcs: string; dws: string; drs: string };
   auth: CloudAuth;
   requestTimeoutMs: number;
-  auditFile: string;
+  /** Where recordOutcome writes (activities/audit: JSON Lines file or PostgreSQL). */
+  audit: AuditStore;
+  /** notifyOutcome's webhook; without one, notifications are off. */
+  notify?: NotifyDeps;
   onCloudCall?: (call: CloudCall) => void;
+  /** Observes each recordOutcome append (metrics). */
+  onOutcomeRecorded?: (outcome: SwitchoverOutcome, result: AuditAppendResult) => void;
   /** How long DCS verification waits for the instance to settle. */
   verifySettleMs?: number;
   /** Cooldown and approval policy; DEFAULT_SAFETY_POLICY when omitted. */
@@ -42,13 +49,12 @@ export function createActivities(deps: ActivityDeps) {
     }),
     ...createDwsActivities({ api: dwsApi(client('dws', DWS_ERROR_CODES)) }),
     ...createDrsActivities({ api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })) }),
-    ...createRecordActivities({ auditFile: deps.auditFile }),
+    ...createRecordActivities({ audit: deps.audit, onRecorded: deps.onOutcomeRecorded }),
+    ...createNotifyActivities(deps.notify ?? { namespace: 'default' }),
     ...createSafetyActivities({
       policy: deps.safety ?? DEFAULT_SAFETY_POLICY,
       outcomesOf: async ({ kind, projectId, resourceId }) =>
-        (await readAuditFile(deps.auditFile)).filter(
-          (o) => o.kind === kind && o.projectId === projectId && o.resourceId === resourceId,
-        ),
+        (await deps.audit.list({ kind, resource: resourceId })).filter((o) => o.projectId === projectId),
     }),
   };
 }

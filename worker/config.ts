@@ -1,8 +1,15 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE } from '../domain/kinds';
 import type { CloudAuth } from '../activities/http/auth';
+import {
+  AuditConfigError,
+  auditEnvFields,
+  auditSettingsOf,
+  describeAuditSettings,
+  type AuditSettings,
+} from '../activities/audit/settings';
+import { WEBHOOK_FORMATS, originOf, type WebhookSettings } from '../activities/notify';
 import {
   CredentialsError,
   credentialsAuth,
@@ -32,6 +39,13 @@ const url = (name: string) =>
     .url({ message: `${name} must be an absolute http(s) URL` })
     .refine((value) => /^https?:\/\//.test(value), { message: `${name} must use http or https` });
 
+const port = (name: string) =>
+  z.coerce
+    .number({ message: `${name} must be a port number` })
+    .int({ message: `${name} must be a whole port number` })
+    .min(0, { message: `${name} must be a port from 0 to 65535` })
+    .max(65535, { message: `${name} must be a port from 0 to 65535` });
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -52,7 +66,30 @@ const envSchema = z.object({
     .int({ message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
     .min(100, { message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be at least 100' })
     .default(15_000),
-  SWITCHOVER_AUDIT_FILE: z.string().min(1).default(path.join('.data', 'audit.jsonl')),
+  ...auditEnvFields,
+  /** Webhook for every outcome; a Slack hook URL is a secret, so it is never logged (only its origin). */
+  SWITCHOVER_WEBHOOK_URL: z
+    .string()
+    .refine((value) => /^https?:\/\/[^/]/.test(value) && URL.canParse(value), {
+      message: 'SWITCHOVER_WEBHOOK_URL must be an absolute http(s) URL',
+    })
+    .optional(),
+  SWITCHOVER_WEBHOOK_FORMAT: z
+    .enum(WEBHOOK_FORMATS, {
+      message: `SWITCHOVER_WEBHOOK_FORMAT must be one of ${WEBHOOK_FORMATS.join(', ')}`,
+    })
+    .default('json'),
+  /** The Temporal Web UI, for links in notifications (e.g. http://localhost:8233). */
+  TEMPORAL_UI_URL: url('TEMPORAL_UI_URL').optional(),
+  /** The worker's Prometheus endpoint (switchover metrics, prom-client); unset: off; 0: any free port. */
+  SWITCHOVER_METRICS_PORT: port('SWITCHOVER_METRICS_PORT').optional(),
+  /** The Temporal SDK's own Prometheus endpoint (the Rust core's exporter); unset: off. */
+  SWITCHOVER_SDK_METRICS_PORT: port('SWITCHOVER_SDK_METRICS_PORT')
+    .min(1, {
+      message: 'SWITCHOVER_SDK_METRICS_PORT must be a port from 1 to 65535',
+    })
+    .optional(),
+  SWITCHOVER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   SWITCHOVER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 });
 
@@ -71,7 +108,14 @@ export interface WorkerConfig {
   region?: string;
   endpoints: ServiceEndpoints;
   requestTimeoutMs: number;
+  /** The JSON Lines audit file (SWITCHOVER_AUDIT_FILE), also set when the backend is postgres. */
   auditFile: string;
+  /** Where outcomes are recorded (SWITCHOVER_AUDIT_BACKEND / _FILE / _DATABASE_URL). */
+  audit: AuditSettings;
+  /** notifyOutcome's webhook (off when SWITCHOVER_WEBHOOK_URL is unset) and the Web UI for links. */
+  notify: { webhook?: WebhookSettings; uiUrl?: string };
+  /** Prometheus endpoints; a port left unset is off. */
+  metrics: { host: string; port?: number; sdkPort?: number };
   /** Builds the credential provider; secrets stay inside it, never in this object's description. */
   auth: () => CloudAuth;
   /** What the worker logs about itself: no secrets. */
@@ -99,6 +143,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
         error instanceof CredentialsError ||
         error instanceof RegionError ||
         error instanceof TemporalConfigError ||
+        error instanceof AuditConfigError ||
         error instanceof ConfigError
       ) {
         problems.push(error.message);
@@ -118,17 +163,19 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const deployment = attempt(() => workerDeploymentOptions(blankless));
   const e = parsed.success ? parsed.data : undefined;
   const located = e && credentials ? attempt(() => locate(e, credentials)) : undefined;
+  const audit = e ? attempt(() => auditSettingsOf(e)) : undefined;
   if (e?.SWITCHOVER_WORKFLOW_BUNDLE !== undefined && !existsSync(e.SWITCHOVER_WORKFLOW_BUNDLE)) {
     problems.push(
       `SWITCHOVER_WORKFLOW_BUNDLE: no file at ${e.SWITCHOVER_WORKFLOW_BUNDLE} (build it with: node dist/scripts/build-workflow-bundle.js FILE, or npx tsx scripts/build-workflow-bundle.ts FILE)`,
     );
   }
 
-  if (problems.length > 0 || !e || !credentials || !connection || !located) {
+  if (problems.length > 0 || !e || !credentials || !connection || !located || !audit) {
     throw new ConfigError(`invalid worker configuration:\n  ${problems.join('\n  ')}`);
   }
 
   const { endpoints, region } = located;
+  const webhookUrl = e.SWITCHOVER_WEBHOOK_URL;
   const auth = (): CloudAuth =>
     credentialsAuth(credentials, { iamEndpoint: endpoints.iam, timeoutMs: e.SWITCHOVER_REQUEST_TIMEOUT_MS });
   return {
@@ -145,6 +192,16 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     endpoints,
     requestTimeoutMs: e.SWITCHOVER_REQUEST_TIMEOUT_MS,
     auditFile: e.SWITCHOVER_AUDIT_FILE,
+    audit,
+    notify: {
+      ...(webhookUrl ? { webhook: { url: () => webhookUrl, format: e.SWITCHOVER_WEBHOOK_FORMAT } } : {}),
+      ...(e.TEMPORAL_UI_URL ? { uiUrl: e.TEMPORAL_UI_URL } : {}),
+    },
+    metrics: {
+      host: e.SWITCHOVER_METRICS_HOST,
+      ...(e.SWITCHOVER_METRICS_PORT !== undefined ? { port: e.SWITCHOVER_METRICS_PORT } : {}),
+      ...(e.SWITCHOVER_SDK_METRICS_PORT !== undefined ? { sdkPort: e.SWITCHOVER_SDK_METRICS_PORT } : {}),
+    },
     auth,
     describe: () =>
       [
@@ -156,7 +213,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
         `cloud ${e.SWITCHOVER_CLOUD}${region ? ` region ${region}` : ''}`,
         `endpoints dcs=${endpoints.dcs} dws=${endpoints.dws} drs=${endpoints.drs} iam=${endpoints.iam}`,
         `auth ${describeCredentials(credentials)}`,
-        `audit file ${e.SWITCHOVER_AUDIT_FILE}`,
+        `audit ${describeAuditSettings(audit)}`,
+        webhookUrl ? `webhook ${originOf(webhookUrl)} (${e.SWITCHOVER_WEBHOOK_FORMAT})` : 'no webhook',
+        `metrics ${describeMetrics(e)}`,
       ].join('; '),
   };
 }
@@ -203,4 +262,9 @@ function locate(
     return { endpoints: overrides as ServiceEndpoints };
   }
   return { endpoints: regionEndpoints(e.SWITCHOVER_CLOUD, region, overrides), region };
+}
+
+function describeMetrics(e: z.output<typeof envSchema>): string {
+  const at = (p: number | undefined) => (p === undefined ? 'off' : `${e.SWITCHOVER_METRICS_HOST}:${p}`);
+  return `switchover ${at(e.SWITCHOVER_METRICS_PORT)}, sdk ${at(e.SWITCHOVER_SDK_METRICS_PORT)}`;
 }

@@ -1,6 +1,8 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { openAuditStore, type AuditStore } from '../activities/audit';
 import type { WorkerConfig } from './config';
+import type { SwitchoverMetrics } from './metrics';
 
 export interface SwitchoverWorkerOptions {
   config: WorkerConfig;
@@ -9,11 +11,19 @@ export interface SwitchoverWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Overrides for tests (e.g. a short verify settle time). */
   verifySettleMs?: number;
+  /**
+   * The audit store recordOutcome writes to; the caller closes it after the worker stops. Omitted: opened from
+   * `config.audit` (fine for the JSON Lines file; a PostgreSQL pool opened so lets idle connections go on exit).
+   */
+  audit?: AuditStore;
+  /** Switchover metrics: outcomes from recordOutcome, cloud calls, notifications. */
+  metrics?: SwitchoverMetrics;
 }
 
 /** The switchover worker: every workflow type and activity on the configured task queue. */
 export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): Promise<Worker> {
-  const { config } = options;
+  const { config, metrics } = options;
+  const audit = options.audit ?? openAuditStore(config.audit);
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -27,7 +37,16 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
       endpoints: config.endpoints,
       auth: config.auth(),
       requestTimeoutMs: config.requestTimeoutMs,
-      auditFile: config.auditFile,
+      audit,
+      notify: {
+        ...config.notify,
+        namespace: config.temporal.namespace,
+        onNotified: metrics?.observeNotification,
+      },
+      onCloudCall: metrics?.observeCloudCall,
+      onOutcomeRecorded: metrics
+        ? (outcome, result) => metrics.observeRecorded(outcome, result, audit.backend)
+        : undefined,
       verifySettleMs: options.verifySettleMs,
     }),
   });

@@ -8,7 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { openAuditStore, type AuditStore } from '../../activities/audit';
 import { loadWorkerConfig } from '../../worker/config';
+import type { SwitchoverMetrics } from '../../worker/metrics';
 import { createSwitchoverWorker } from '../../worker/worker';
 import { awaitOutcome, startSwitchover, type SwitchoverOutcome } from '../../client';
 import { SWITCHOVER_DEFINITIONS } from '../../domain/catalog';
@@ -21,6 +23,8 @@ export interface SwitchoverTestEnv {
   client: Client;
   taskQueue: string;
   auditFile: string;
+  /** The store the worker records to (JSON Lines in auditFile unless workerEnv chose another backend). */
+  audit: AuditStore;
   start(
     kind: keyof typeof SWITCHOVER_DEFINITIONS,
     input: Record<string, unknown>,
@@ -60,7 +64,13 @@ function quietRuntime(): void {
 }
 
 export async function createSwitchoverTestEnv(
-  options: { verifySettleMs?: number } = {},
+  options: {
+    verifySettleMs?: number;
+    /** More worker variables (e.g. SWITCHOVER_AUDIT_BACKEND=postgres, SWITCHOVER_WEBHOOK_URL). */
+    workerEnv?: Record<string, string>;
+    /** Switchover metrics the worker reports to. */
+    metrics?: SwitchoverMetrics;
+  } = {},
 ): Promise<SwitchoverTestEnv> {
   quietRuntime();
   const sim = await startSimulator({ quiet: true });
@@ -78,12 +88,16 @@ export async function createSwitchoverTestEnv(
     SWITCHOVER_AUTH_TOKEN: 'sim-token',
     SWITCHOVER_REQUEST_TIMEOUT_MS: '3000',
     SWITCHOVER_AUDIT_FILE: auditFile,
+    ...options.workerEnv,
   });
+  const audit = openAuditStore(config.audit);
   const worker: Worker = await createSwitchoverWorker({
     config,
     connection: temporal.nativeConnection,
     workflowBundle: workflowBundle(),
     verifySettleMs: options.verifySettleMs ?? 5_000,
+    audit,
+    metrics: options.metrics,
   });
   const running = worker.run();
 
@@ -92,6 +106,7 @@ export async function createSwitchoverTestEnv(
     client: temporal.client,
     taskQueue,
     auditFile,
+    audit,
     start: (kind, input) => startSwitchover(temporal.client, kind, input, { taskQueue }),
     async run(kind, input) {
       return awaitOutcome(await env.start(kind, input));
@@ -102,6 +117,7 @@ export async function createSwitchoverTestEnv(
       await running;
       await temporal.close();
       await sim.close();
+      await audit.close();
     },
   };
   return env;

@@ -1,9 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { CloudFailure } from '../../domain/failures';
+import { CloudFailure, type CloudError } from '../../domain/failures';
 import type { DrsSwitchoverParams } from '../../domain/inputs';
 import type {
   AwaitArgs,
   AwaitReport,
+  Facts,
   PreflightReport,
   TriggerArgs,
   TriggerReceipt,
@@ -32,21 +33,34 @@ export function createDrsActivities({ api, now = Date.now, ambiguousSettleMs = 3
     async drsPreflight(params: DrsSwitchoverParams): Promise<PreflightReport> {
       const observedAt = now();
       const task = await api.taskStatus(params.projectId, params.jobId);
-      const before = await vipStatus(params);
-      const facts = { mode: params.mode, taskStatus: task.status ?? null, vipStatusBefore: before };
-      const refuse = (refusal: string): PreflightReport => ({
+      const facts: Facts = { mode: params.mode, taskStatus: task.status || null };
+      const refuse = (refusal: string, cloudError?: CloudError): PreflightReport => ({
         ok: false,
         refusal,
         summary: `refused: ${refusal}`,
+        cloudError,
         observedAt,
         facts,
       });
-      if (task.status !== DRS_HEALTHY_STATUS) {
+      if (task.errorCode || task.errorMsg) {
+        // batch-status answers 200 for an unknown task, with the error in the task's entry.
+        const cloudError = {
+          service: 'drs',
+          code: task.errorCode,
+          message: task.errorMsg ?? 'task status unknown',
+        };
         return refuse(
-          `DRS task ${params.jobId} is ${task.status ?? 'unknown'}; a VIP switchover needs ${DRS_HEALTHY_STATUS}` +
-            (task.errorMsg ? ` (${task.errorCode ?? ''} ${task.errorMsg})` : ''),
+          `DRS task ${params.jobId}: ${[task.errorCode, task.errorMsg].filter(Boolean).join(' ')}`,
+          cloudError,
         );
       }
+      if (task.status !== DRS_HEALTHY_STATUS) {
+        return refuse(
+          `DRS task ${params.jobId} is ${task.status || 'of unknown status'}; a VIP switchover needs ${DRS_HEALTHY_STATUS}`,
+        );
+      }
+      const before = await vipStatus(params);
+      facts.vipStatusBefore = before;
       if (before === VIP_STATUS.started)
         return refuse(`a VIP switchover of task ${params.jobId} is already in progress`);
       return {
@@ -70,6 +84,13 @@ export function createDrsActivities({ api, now = Date.now, ambiguousSettleMs = 3
         current = await vipStatus(params);
       }
       if (current === VIP_STATUS.started || current !== before) {
+        if (!mayHaveSent) {
+          // This run sent nothing: the switch is someone else's. Never switch on top of it, nor claim it.
+          throw cloudFailure(CloudFailure.Permanent, {
+            service: 'drs',
+            message: `the VIP status changed since preflight (${String(before)} -> ${current}) although this switchover sent nothing; not switching on top of another switch`,
+          });
+        }
         ctx.log.warn('VIP switch already started for this switchover; adopting it, not resending', {
           current,
           before,
@@ -103,6 +124,14 @@ export function createDrsActivities({ api, now = Date.now, ambiguousSettleMs = 3
           httpStatus: 202,
           code: answer.error_code ?? undefined,
           message: answer.error_msg ?? 'switch-vip answered status failed',
+        });
+      }
+      if (answer.status !== 'success') {
+        // Neither documented answer: whether the switch was accepted is unknown, so the next attempt looks first.
+        throw cloudFailure(CloudFailure.TriggerAmbiguous, {
+          service: 'drs',
+          httpStatus: 202,
+          message: `switch-vip answered status '${String(answer.status)}', neither success nor failed; the next attempt looks before sending again`,
         });
       }
       return {

@@ -53,6 +53,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps.notify ?? { namespace: 'default' }),
     ...createSafetyActivities({
       policy: deps.safety ?? DEFAULT_SAFETY_POLICY,
+      notificationsEnabled: Boolean(deps.notify?.webhook),
       outcomesOf: async ({ kind, projectId, resourceId }) =>
         (await deps.audit.list({ kind, resource: resourceId })).filter((o) => o.projectId === projectId),
     }),

@@ -20,24 +20,37 @@ export interface PolicyQuestion {
 export interface PolicyAnswer {
   cooldownMinutes: number;
   approvalRequired: boolean;
+  /** A webhook is configured: the workflow hands its outcome to a notification child workflow. */
+  notificationsEnabled: boolean;
   /** The latest switchover of this resource inside the cooldown window that sent a switch, if any. */
   recentSwitch?: { workflowId: string; runId: string; status: string; finishedAt: string };
 }
 
 export interface SafetyDeps {
   policy: SafetyPolicy;
+  notificationsEnabled: boolean;
   /** Recorded outcomes of one resource, from the audit store. */
-  outcomesOf: (resource: { kind: SwitchoverKind; projectId: string; resourceId: string }) => Promise<SwitchoverOutcome[]>;
+  outcomesOf: (resource: {
+    kind: SwitchoverKind;
+    projectId: string;
+    resourceId: string;
+  }) => Promise<SwitchoverOutcome[]>;
   now?: () => number;
 }
 
 /** The policy the workflow applies before preflight: a read of configuration and the audit store, no cloud call. */
-export function createSafetyActivities({ policy, outcomesOf, now = Date.now }: SafetyDeps) {
+export function createSafetyActivities({
+  policy,
+  notificationsEnabled,
+  outcomesOf,
+  now = Date.now,
+}: SafetyDeps) {
   return {
     async switchoverPolicy(question: PolicyQuestion): Promise<PolicyAnswer> {
       const answer: PolicyAnswer = {
         cooldownMinutes: policy.cooldownMinutes,
         approvalRequired: policy.approvalRequiredKinds.includes(question.kind),
+        notificationsEnabled,
       };
       if (policy.cooldownMinutes <= 0) return answer;
       const since = now() - policy.cooldownMinutes * 60_000;

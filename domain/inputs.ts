@@ -51,7 +51,10 @@ export const commonSwitchoverFields = {
     .default(3600),
   /** Scheduled switchover: preflight and trigger not before this time (ISO 8601 with a zone). */
   notBefore: z.iso
-    .datetime({ offset: true, message: 'notBefore must be an ISO 8601 time with a zone, e.g. 2026-11-24T02:00:00Z' })
+    .datetime({
+      offset: true,
+      message: 'notBefore must be an ISO 8601 time with a zone, e.g. 2026-11-24T02:00:00Z',
+    })
     .optional(),
 };
 

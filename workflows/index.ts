@@ -3,3 +3,5 @@ export { dcsMasterStandbySwitchover } from './dcs';
 export { dwsDisasterRecoverySwitchover } from './dws';
 export { drsVipSwitchover } from './drs';
 export { progressQuery } from './switchover';
+export { notifySwitchoverOutcome } from './notify';
+export { approveUpdate, rejectUpdate } from './approval';

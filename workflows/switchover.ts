@@ -28,6 +28,7 @@ import { SA_KIND, SA_OUTCOME, SA_PROJECT, SA_RESOURCE } from '../domain/search-a
 import type { PolicyAnswer, PolicyQuestion } from '../activities/safety';
 import { activity, failureCause, NON_RETRYABLE, READ_RETRY, type FailureCause } from './activity-calls';
 import { installApprovalGate } from './approval';
+import { startNotification } from './notify';
 
 type CommonParams = z.output<z.ZodObject<typeof commonSwitchoverFields>>;
 
@@ -65,6 +66,8 @@ export const progressQuery = defineQuery<SwitchoverProgress>('progress');
 const DEADLINE_GRACE_MS = 60_000;
 /** Backoff between trigger attempts (busy resource, ambiguous send). */
 const TRIGGER_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };
+/** The trigger phase's own bound: a resource that stays busy this long ends the switchover, nothing sent. */
+const TRIGGER_PHASE_MS = 10 * 60_000;
 
 export async function runSwitchover<S extends z.ZodType>(
   spec: SwitchoverSpec<S>,
@@ -106,6 +109,7 @@ export async function runSwitchover<S extends z.ZodType>(
   let awaited: AwaitReport | undefined;
   let approval: ApprovalDecision | undefined;
   let triggered = false;
+  let policy: PolicyAnswer | undefined;
   const facts: Facts = {};
 
   const enter = (phase: Phase) => {
@@ -151,6 +155,7 @@ export async function runSwitchover<S extends z.ZodType>(
         retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
         summary: `record outcome: ${status}`,
       })(outcome);
+      if (policy?.notificationsEnabled) await startNotification(outcome);
     });
     enter('done');
     log.info('switchover finished', { status, message });
@@ -167,7 +172,6 @@ export async function runSwitchover<S extends z.ZodType>(
 
     // preflight: the safety policy (cooldown, approval), then the service's read-only checks.
     enter('preflight');
-    let policy: PolicyAnswer;
     try {
       policy = await activity<PolicyQuestion, PolicyAnswer>('switchoverPolicy', {
         startToCloseTimeout: '30s',
@@ -247,8 +251,13 @@ export async function runSwitchover<S extends z.ZodType>(
     );
     if ('refused' in attempt) {
       const { cause, mayHaveSent } = attempt.refused;
-      if (!mayHaveSent)
-        return await finish('failed', `the switchover was not sent: ${cause.message}`, cause.cloudError);
+      if (!mayHaveSent) {
+        return await finish(
+          'failed',
+          `the cloud refused the switchover; nothing was started: ${cause.message}`,
+          cause.cloudError,
+        );
+      }
       return await finish(
         'unknown',
         `the switch may have been sent but its fate cannot be established (${cause.message}); check the resource before retrying`,
@@ -346,6 +355,7 @@ async function triggerAttempts<S extends z.ZodType>(
 ): Promise<TriggerResult> {
   let mayHaveSent = false;
   let delayMs = TRIGGER_BACKOFF.firstMs;
+  const phaseEndsAt = Math.min(deadlineAt, Date.now() + TRIGGER_PHASE_MS);
   for (let attempt = 1; ; attempt++) {
     try {
       const receipt = await activity<unknown, TriggerReceipt>(spec.phases.trigger, {
@@ -364,7 +374,7 @@ async function triggerAttempts<S extends z.ZodType>(
         mayHaveSent = true;
         markMaybeSent();
       }
-      if (deadlineAt - Date.now() <= delayMs) {
+      if (phaseEndsAt - Date.now() <= delayMs) {
         return {
           refused: {
             cause: { ...cause, message: `deadline reached while triggering: ${cause.message}` },

@@ -52,11 +52,15 @@ function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    const level = (process.env.SWITCHOVER_TEST_LOG_LEVEL as 'WARN' | undefined) || 'WARN';
+    const level = (process.env.SWITCHOVER_TEST_LOG_LEVEL as 'WARN' | undefined) || 'ERROR';
     Runtime.install({
       logger: new DefaultLogger(level),
       // Core's own "activity not found on completion" after a cancelled run is expected noise here.
-      telemetryOptions: { logging: { filter: { core: level === 'WARN' ? 'ERROR' : level, other: 'ERROR' } } },
+      telemetryOptions: {
+        logging: {
+          filter: { core: level === 'ERROR' || level === 'WARN' ? 'ERROR' : level, other: 'ERROR' },
+        },
+      },
     });
   } catch {
     // Already installed by an earlier file in this process: keep it.

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import type { SafetyPolicy } from '../activities/safety';
+import { SWITCHOVER_KINDS } from '../domain/kinds';
 import { DEFAULT_TASK_QUEUE } from '../domain/kinds';
 import type { CloudAuth } from '../activities/http/auth';
 import {
@@ -91,6 +93,29 @@ const envSchema = z.object({
     .optional(),
   SWITCHOVER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   SWITCHOVER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** Anti-flapping: refuse switching a resource again within this many minutes unless forced; 0 = off. */
+  SWITCHOVER_COOLDOWN_MINUTES: z.coerce
+    .number({ error: 'SWITCHOVER_COOLDOWN_MINUTES must be a number of minutes' })
+    .min(0, { message: 'SWITCHOVER_COOLDOWN_MINUTES must be at least 0' })
+    .max(7 * 24 * 60, { message: 'SWITCHOVER_COOLDOWN_MINUTES must be at most 10080 (7 days)' })
+    .default(10),
+  /** Kinds whose switchovers always wait for an approval, comma-separated (e.g. `dws,drs`); empty = none. */
+  SWITCHOVER_REQUIRE_APPROVAL: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((kind) => kind.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z.enum(SWITCHOVER_KINDS, {
+          message: `SWITCHOVER_REQUIRE_APPROVAL lists kinds from ${SWITCHOVER_KINDS.join(', ')}, comma-separated`,
+        }),
+      ),
+    ),
 });
 
 export interface WorkerConfig {
@@ -108,6 +133,8 @@ export interface WorkerConfig {
   region?: string;
   endpoints: ServiceEndpoints;
   requestTimeoutMs: number;
+  /** Cooldown and approval policy (SWITCHOVER_COOLDOWN_MINUTES, SWITCHOVER_REQUIRE_APPROVAL). */
+  safety: SafetyPolicy;
   /** The JSON Lines audit file (SWITCHOVER_AUDIT_FILE), also set when the backend is postgres. */
   auditFile: string;
   /** Where outcomes are recorded (SWITCHOVER_AUDIT_BACKEND / _FILE / _DATABASE_URL). */
@@ -191,6 +218,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(region ? { region } : {}),
     endpoints,
     requestTimeoutMs: e.SWITCHOVER_REQUEST_TIMEOUT_MS,
+    safety: {
+      cooldownMinutes: e.SWITCHOVER_COOLDOWN_MINUTES,
+      approvalRequiredKinds: e.SWITCHOVER_REQUIRE_APPROVAL,
+    },
     auditFile: e.SWITCHOVER_AUDIT_FILE,
     audit,
     notify: {
@@ -214,6 +245,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
         `endpoints dcs=${endpoints.dcs} dws=${endpoints.dws} drs=${endpoints.drs} iam=${endpoints.iam}`,
         `auth ${describeCredentials(credentials)}`,
         `audit ${describeAuditSettings(audit)}`,
+        `cooldown ${e.SWITCHOVER_COOLDOWN_MINUTES} min, approval required for ${e.SWITCHOVER_REQUIRE_APPROVAL.join(',') || 'no kind'}`,
         webhookUrl ? `webhook ${originOf(webhookUrl)} (${e.SWITCHOVER_WEBHOOK_FORMAT})` : 'no webhook',
         `metrics ${describeMetrics(e)}`,
       ].join('; '),

@@ -48,6 +48,7 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
         ? (outcome, result) => metrics.observeRecorded(outcome, result, audit.backend)
         : undefined,
       verifySettleMs: options.verifySettleMs,
+      safety: config.safety,
     }),
   });
 }

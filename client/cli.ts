@@ -3,13 +3,16 @@
  * Exit codes: 0 succeeded (or started, without --wait), 1 switchover not succeeded (or refused because one is
  * already running), 2 bad input, 3 cannot reach Temporal.
  */
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { formatHistory, HistoryError, historyOptionsFromEnv, parseSince, readHistory } from './history';
 import { parseArgs } from 'node:util';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
 import { TemporalConfigError } from '../worker/temporal-connection';
 import {
   awaitOutcome,
+  cancelSwitchover,
   clientConfigFromEnv,
+  decideApproval,
   connectClient,
   InputValidationError,
   startSwitchover,
@@ -25,18 +28,24 @@ export const EXIT = { succeeded: 0, notSucceeded: 1, badInput: 2, temporalUnreac
 class UsageError extends Error {}
 
 const USAGE = `usage:
-  switchover dcs --project <project_id> --instance <instance_id> [--swap-mode sync|async] [common flags]
+  switchover dcs --project <project_id> --instance <instance_id> [--swap-mode sync|async] [start flags]
   switchover dws --project <project_id> --dr <disaster_recovery_id> --mode switchover|failover
-                 [--max-data-loss <s>] [--force --reason <text>] [common flags]
-  switchover drs --project <project_id> --job <drs_task_id> --mode source|target [common flags]
-     common flags: [--reason <text>] [--requested-by <name>] [--poll-interval <s>] [--max-poll-interval <s>]
-                   [--timeout <s>] [--wait] [--json]
+                 [--max-data-loss <s>] [start flags]
+  switchover drs --project <project_id> --job <drs_task_id> --mode source|target [start flags]
+     start flags: [--reason <text>] [--requested-by <name>] [--dry-run] [--require-approval]
+                  [--approval-timeout <s>] [--at <ISO time>] [--force (needs --reason)]
+                  [--poll-interval <s>] [--max-poll-interval <s>] [--timeout <s>] [--wait] [--json]
   switchover status <workflowId> [--json]
   switchover result <workflowId> [--json]
+  switchover approve <workflowId> [--comment <text>] [--by <name>] [--json]
+  switchover reject <workflowId> [--comment <text>] [--by <name>] [--json]
+  switchover cancel <workflowId>
+  switchover history [--resource <id>] [--kind dcs|dws|drs] [--since <24h|7d|ISO time>] [--limit <n>] [--json]
 
 environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (switchover),
-             TEMPORAL_UI_URL (http://localhost:8233)
-exit codes: 0 succeeded/started, 1 not succeeded or refused, 2 bad input, 3 cannot reach Temporal`;
+             TEMPORAL_UI_URL (http://localhost:8233), TEMPORAL_TLS*/TEMPORAL_API_KEY (as the worker),
+             SWITCHOVER_AUDIT_BACKEND/_FILE/_DATABASE_URL (history: as the worker)
+exit codes: 0 succeeded/started/done, 1 not succeeded or refused, 2 bad input, 3 cannot reach Temporal`;
 
 interface Output {
   json: boolean;
@@ -59,6 +68,14 @@ function uiLink(workflowId: string, namespace: string): string {
   return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+/** 0 for a success, and for a dry run that would proceed; 1 for everything else. */
+function exitCodeOf(outcome: SwitchoverOutcome): number {
+  if (outcome.status === 'succeeded') return EXIT.succeeded;
+  if (outcome.status === 'dry_run')
+    return outcome.details.wouldProceed === true ? EXIT.succeeded : EXIT.notSucceeded;
+  return EXIT.notSucceeded;
+}
+
 export function describeOutcome(outcome: SwitchoverOutcome): string {
   const lines = [
     `${outcome.status.toUpperCase()}: ${outcome.message}`,
@@ -67,6 +84,9 @@ export function describeOutcome(outcome: SwitchoverOutcome): string {
     `  triggered  ${outcome.triggered ? 'yes' : 'no'}${outcome.jobId ? `, job ${outcome.jobId}` : ''}`,
     outcome.lastCloudStatus
       ? `  last cloud status ${outcome.lastCloudStatus} after ${outcome.polls} polls`
+      : '',
+    outcome.approval
+      ? `  approval   ${outcome.approval.decision} by ${outcome.approval.by}${outcome.approval.comment ? `: ${outcome.approval.comment}` : ''}`
       : '',
     outcome.cloudError
       ? `  cloud error ${outcome.cloudError.code ?? ''} ${outcome.cloudError.message}`.replace(/ +/g, ' ')
@@ -82,6 +102,11 @@ const COMMON_START_FLAGS = {
   project: { type: 'string' },
   reason: { type: 'string' },
   'requested-by': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'require-approval': { type: 'boolean' },
+  'approval-timeout': { type: 'string' },
+  at: { type: 'string' },
+  force: { type: 'boolean' },
   'poll-interval': { type: 'string' },
   'max-poll-interval': { type: 'string' },
   timeout: { type: 'string' },
@@ -146,6 +171,11 @@ async function main(argv: string[]): Promise<number> {
       pollIntervalSeconds: numberFlag(flags['poll-interval'] as string | undefined),
       maxPollIntervalSeconds: numberFlag(flags['max-poll-interval'] as string | undefined),
       timeoutSeconds: numberFlag(flags.timeout as string | undefined),
+      dryRun: flags['dry-run'],
+      requireApproval: flags['require-approval'],
+      approvalTimeoutSeconds: numberFlag(flags['approval-timeout'] as string | undefined),
+      notBefore: flags.at,
+      force: flags.force,
     };
     for (const [flag, field] of Object.entries(spec.fields)) {
       const value = flags[flag];
@@ -166,7 +196,67 @@ async function main(argv: string[]): Promise<number> {
     if (!out.json) console.log(`started ${handle.workflowId}; waiting for the outcome (web UI: ${ui})`);
     const outcome = await awaitOutcome(handle);
     out.print(outcome, describeOutcome(outcome));
-    return outcome.status === 'succeeded' ? EXIT.succeeded : EXIT.notSucceeded;
+    return exitCodeOf(outcome);
+  }
+
+  if (command === 'approve' || command === 'reject') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: {
+        comment: { type: 'string' },
+        by: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one workflow ID`);
+    const by = values.by ?? process.env.USER;
+    if (!by) throw new UsageError(`${command} needs --by <name> (or USER set)`);
+    const client = await connectClient(config);
+    const answer = await decideApproval(client, positionals[0]!, command, { by, comment: values.comment });
+    output(values.json).print(answer, `${answer.workflowId}: ${answer.decision} by ${by}`);
+    return EXIT.succeeded;
+  }
+
+  if (command === 'cancel') {
+    const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true, strict: true });
+    if (positionals.length !== 1) throw new UsageError('cancel takes exactly one workflow ID');
+    const client = await connectClient(config);
+    await cancelSwitchover(client, positionals[0]!);
+    console.log(
+      `cancellation requested for ${positionals[0]}; see the outcome with: switchover result ${positionals[0]}`,
+    );
+    return EXIT.succeeded;
+  }
+
+  if (command === 'history') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        resource: { type: 'string' },
+        kind: { type: 'string' },
+        since: { type: 'string' },
+        limit: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+    if (values.kind !== undefined && !isStartCommand(values.kind)) {
+      throw new UsageError(`--kind must be one of ${Object.keys(START_COMMANDS).join(', ')}`);
+    }
+    const limit = values.limit === undefined ? undefined : Number(values.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new UsageError('--limit must be a positive whole number');
+    const outcomes = await readHistory({
+      ...historyOptionsFromEnv(),
+      resource: values.resource,
+      kind: values.kind,
+      since: values.since === undefined ? undefined : parseSince(values.since),
+      limit,
+    });
+    console.log(formatHistory(outcomes, { json: values.json }));
+    return EXIT.succeeded;
   }
 
   if (command === 'status' || command === 'result') {
@@ -183,7 +273,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'result') {
       const outcome = await awaitOutcome(handle);
       out.print(outcome, describeOutcome(outcome));
-      return outcome.status === 'succeeded' ? EXIT.succeeded : EXIT.notSucceeded;
+      return exitCodeOf(outcome);
     }
     const description = await handle.describe();
     const progress = await switchoverProgress(handle).catch(() => undefined);
@@ -231,6 +321,14 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     if (error instanceof SwitchoverAlreadyRunningError) {
       console.error(`switchover: refused: ${error.message}`);
+      return EXIT.notSucceeded;
+    }
+    if (error instanceof HistoryError) {
+      console.error(`switchover: ${error.message}`);
+      return EXIT.badInput;
+    }
+    if (error instanceof WorkflowUpdateFailedError) {
+      console.error(`switchover: refused: ${error.cause?.message ?? error.message}`);
       return EXIT.notSucceeded;
     }
     if (error instanceof WorkflowNotFoundError) {

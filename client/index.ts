@@ -19,6 +19,7 @@ import { DEFAULT_TASK_QUEUE, switchoverWorkflowId } from '../domain/kinds';
 import type { SwitchoverOutcome } from '../domain/outcome';
 import { SA_KIND, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
 import type { SwitchoverProgress } from '../workflows/switchover';
+import { approveUpdate, rejectUpdate, type ApprovalAnswer } from '../workflows/approval';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from '../worker/temporal-connection';
 
 export { InputValidationError } from '../domain/inputs';
@@ -102,7 +103,7 @@ export async function startSwitchover(
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
-      staticSummary: `${kind.toUpperCase()} switchover of ${definition.resourceLabel} ${resourceId}${params.reason ? `: ${params.reason}` : ''}`,
+      staticSummary: staticSummary(kind, definition, params, resourceId),
       staticDetails: staticDetails(definition, params, resourceId),
       typedSearchAttributes: [
         { key: SA_KIND, value: kind },
@@ -120,6 +121,26 @@ export async function startSwitchover(
     }
     throw error;
   }
+}
+
+/** One line for the UI's list: kind, resource, the reason, and how it will run. */
+function staticSummary(
+  kind: string,
+  definition: SwitchoverDefinition,
+  params: Record<string, unknown>,
+  resourceId: string,
+): string {
+  const flags = [
+    params.dryRun ? 'DRY RUN' : '',
+    params.requireApproval ? 'needs approval' : '',
+    params.notBefore ? `scheduled ${String(params.notBefore)}` : '',
+    params.force ? 'FORCED' : '',
+  ].filter(Boolean);
+  return (
+    `${kind.toUpperCase()} switchover of ${definition.resourceLabel} ${resourceId}` +
+    (flags.length ? ` [${flags.join(', ')}]` : '') +
+    (params.reason ? `: ${String(params.reason)}` : '')
+  );
 }
 
 function staticDetails(
@@ -174,4 +195,25 @@ export function outcomeOfFailure(error: unknown): SwitchoverOutcome | undefined 
 
 export async function switchoverProgress(handle: WorkflowHandle): Promise<SwitchoverProgress> {
   return handle.query<SwitchoverProgress>('progress');
+}
+
+export interface ApprovalInput {
+  by: string;
+  comment?: string;
+}
+
+/** Answers a switchover waiting at its approval gate. The workflow refuses (with the reason) when it is not waiting. */
+export async function decideApproval(
+  client: Client,
+  workflowId: string,
+  decision: 'approve' | 'reject',
+  input: ApprovalInput,
+): Promise<ApprovalAnswer> {
+  const handle = client.workflow.getHandle(workflowId);
+  return handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [input] });
+}
+
+/** Requests cancellation: before the trigger nothing is switched; after it, the outcome says so honestly. */
+export async function cancelSwitchover(client: Client, workflowId: string): Promise<void> {
+  await client.workflow.getHandle(workflowId).cancel();
 }

@@ -1,6 +1,7 @@
 /**
  * One test file's world: the simulator over real HTTP, a real worker on the run's shared Temporal dev server
- * (its own task queue), and a client. Nothing is mocked.
+ * (its own task queue) or on a server the file started itself (`temporal` option), and a client. Nothing is
+ * mocked.
  */
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
@@ -14,7 +15,7 @@ import type { SwitchoverMetrics } from '../../worker/metrics';
 import { createSwitchoverWorker } from '../../worker/worker';
 import { awaitOutcome, startSwitchover, type SwitchoverOutcome } from '../../client';
 import { SWITCHOVER_DEFINITIONS } from '../../domain/catalog';
-import { testConnection, workflowBundle } from './temporal';
+import { testConnection, workflowBundle, type TemporalTarget } from './temporal';
 
 export const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
 
@@ -74,16 +75,18 @@ export async function createSwitchoverTestEnv(
     workerEnv?: Record<string, string>;
     /** Switchover metrics the worker reports to. */
     metrics?: SwitchoverMetrics;
+    /** The Temporal server for the worker and client; default: the run's shared dev server. */
+    temporal?: TemporalTarget;
   } = {},
 ): Promise<SwitchoverTestEnv> {
   quietRuntime();
   const sim = await startSimulator({ quiet: true });
-  const temporal = await testConnection();
+  const temporal = await testConnection(options.temporal);
   const taskQueue = uniqueId('switchover-test');
   const auditFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'switchover-audit-')), 'audit.jsonl');
   const config = loadWorkerConfig({
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
-    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE,
+    TEMPORAL_ADDRESS: options.temporal?.address ?? process.env.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: options.temporal?.namespace ?? process.env.TEMPORAL_NAMESPACE,
     TEMPORAL_TASK_QUEUE: taskQueue,
     SWITCHOVER_DCS_ENDPOINT: sim.url,
     SWITCHOVER_DWS_ENDPOINT: sim.url,

@@ -22,10 +22,20 @@ function requireEnv(name: string): string {
   return value;
 }
 
-/** A client and a worker connection to the run's dev server. Call close() in afterAll. */
-export async function testConnection(): Promise<TestConnection> {
-  const address = requireEnv('TEMPORAL_ADDRESS');
-  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+/** Where a test's client and worker connect; default: the run's dev server. */
+export interface TemporalTarget {
+  /** host:port of the frontend. */
+  address: string;
+  namespace: string;
+}
+
+/**
+ * A client and a worker connection to the run's dev server, or to `target` (a server the test file started
+ * itself). Call close() in afterAll.
+ */
+export async function testConnection(target?: TemporalTarget): Promise<TestConnection> {
+  const address = target?.address ?? requireEnv('TEMPORAL_ADDRESS');
+  const namespace = target?.namespace ?? (process.env.TEMPORAL_NAMESPACE || 'default');
   const connection = await Connection.connect({ address });
   let nativeConnection: NativeConnection;
   try {

@@ -46,9 +46,16 @@ export function createActivities(deps: ActivityDeps) {
     ...createDcsActivities({
       api: dcsApi(client('dcs', DCS_ERROR_CODES)),
       verifySettleMs: deps.verifySettleMs,
+      requestTimeoutMs: deps.requestTimeoutMs,
     }),
-    ...createDwsActivities({ api: dwsApi(client('dws', DWS_ERROR_CODES)) }),
-    ...createDrsActivities({ api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })) }),
+    ...createDwsActivities({
+      api: dwsApi(client('dws', DWS_ERROR_CODES)),
+      requestTimeoutMs: deps.requestTimeoutMs,
+    }),
+    ...createDrsActivities({
+      api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })),
+      requestTimeoutMs: deps.requestTimeoutMs,
+    }),
     ...createRecordActivities({ audit: deps.audit, onRecorded: deps.onOutcomeRecorded }),
     ...createNotifyActivities(deps.notify ?? { namespace: 'default' }),
     ...createSafetyActivities({

@@ -67,6 +67,10 @@ const envSchema = z.object({
     .number()
     .int({ message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
     .min(100, { message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be at least 100' })
+    .max(25_000, {
+      message:
+        'SWITCHOVER_REQUEST_TIMEOUT_MS must be at most 25000 (a trigger attempt lasts 30 s and must see its send resolve)',
+    })
     .default(15_000),
   ...auditEnvFields,
   /** Webhook for every outcome; a Slack hook URL is a secret, so it is never logged (only its origin). */

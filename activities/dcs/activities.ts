@@ -11,7 +11,7 @@ import type {
   VerifyReport,
 } from '../../domain/reports';
 import { cloudErrorOf, isCloudFailure } from '../http/failures';
-import { triggerFailure } from '../trigger';
+import { ensureTimeToSend, triggerFailure } from '../trigger';
 import { pollUntilDone, type Observation } from '../polling';
 import { SWAP_JOB_TYPE, type DcsApi } from './api';
 
@@ -22,6 +22,8 @@ export interface DcsActivityDeps {
   verifySettleMs?: number;
   /** After an ambiguous send, how long to wait before the second look at the task list. */
   ambiguousSettleMs?: number;
+  /** The cloud client's per-request timeout: a send is started only when it can resolve within the attempt. */
+  requestTimeoutMs?: number;
 }
 
 /** DCS master/standby switchover: the phase activities the switchover skeleton calls. */
@@ -30,6 +32,7 @@ export function createDcsActivities({
   now = Date.now,
   verifySettleMs = 60_000,
   ambiguousSettleMs = 3_000,
+  requestTimeoutMs = 15_000,
 }: DcsActivityDeps) {
   /** Our own swap, if one was already started since preflight: the answer to "did an earlier attempt send it?". */
   async function findStartedSwap(
@@ -141,6 +144,7 @@ export function createDcsActivities({
           facts: {},
         };
       }
+      ensureTimeToSend(requestTimeoutMs, now);
       const sentAt = now();
       try {
         if (params.swapMode === 'async') {

@@ -13,19 +13,26 @@ import type {
 } from '../../domain/reports';
 import { cloudFailure } from '../http/failures';
 import { pollUntilDone, type Observation } from '../polling';
-import { triggerFailure } from '../trigger';
+import { ensureTimeToSend, triggerFailure } from '../trigger';
 import { DRS_HEALTHY_STATUS, VIP_STATUS, type DrsApi } from './api';
 
 export interface DrsActivityDeps {
   api: DrsApi;
   now?: () => number;
   ambiguousSettleMs?: number;
+  /** The cloud client's per-request timeout: a send is started only when it can resolve within the attempt. */
+  requestTimeoutMs?: number;
 }
 
 const NO_SWITCH_YET = 'none';
 
 /** DRS dual-virtual-IP switchover. */
-export function createDrsActivities({ api, now = Date.now, ambiguousSettleMs = 3_000 }: DrsActivityDeps) {
+export function createDrsActivities({
+  api,
+  now = Date.now,
+  ambiguousSettleMs = 3_000,
+  requestTimeoutMs = 15_000,
+}: DrsActivityDeps) {
   const vipStatus = async (params: DrsSwitchoverParams) =>
     (await api.switchVipStatus(params.projectId, params.jobId))?.status ?? NO_SWITCH_YET;
 
@@ -111,6 +118,7 @@ export function createDrsActivities({ api, now = Date.now, ambiguousSettleMs = 3
           message: `an earlier switch-vip attempt may have been accepted; the VIP status is still ${current} as before, which cannot tell`,
         });
       }
+      ensureTimeToSend(requestTimeoutMs, now);
       const sentAt = now();
       let answer;
       try {

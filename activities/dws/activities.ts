@@ -12,7 +12,7 @@ import type {
 } from '../../domain/reports';
 import { cloudFailure } from '../http/failures';
 import { pollUntilDone, type Observation } from '../polling';
-import { triggerFailure } from '../trigger';
+import { ensureTimeToSend, triggerFailure } from '../trigger';
 import {
   DR_FAILURE_STATUSES,
   DR_SWITCHING_STATUSES,
@@ -28,6 +28,8 @@ export interface DwsActivityDeps {
   now?: () => number;
   /** After an ambiguous send, how long to wait before the second look at the DR status. */
   ambiguousSettleMs?: number;
+  /** The cloud client's per-request timeout: a send is started only when it can resolve within the attempt. */
+  requestTimeoutMs?: number;
 }
 
 /** Seconds since the standby's last successful synchronization (the data a failover would lose), if known. */
@@ -51,7 +53,12 @@ const STARTABLE: Record<DwsSwitchoverParams['mode'], string[]> = {
 };
 
 /** DWS disaster-recovery switchover / exception failover. */
-export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3_000 }: DwsActivityDeps) {
+export function createDwsActivities({
+  api,
+  now = Date.now,
+  ambiguousSettleMs = 3_000,
+  requestTimeoutMs = 15_000,
+}: DwsActivityDeps) {
   /**
    * A switch started since preflight, if any: DR switching, roles already swapped, or the DR fallen from its
    * preflight status into a failure status (what a switch that failed leaves behind).
@@ -178,6 +185,7 @@ export function createDwsActivities({ api, now = Date.now, ambiguousSettleMs = 3
           message: `DR is '${look.dr.status}' at trigger time; a planned switchover needs 'running'`,
         });
       }
+      ensureTimeToSend(requestTimeoutMs, now);
       const sentAt = now();
       try {
         await api.switchDisasterRecovery(params.projectId, params.disasterRecoveryId, params.mode);

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { verifyAkSk } from './aksk-verify';
 import { iamError } from './errors';
 import type { Clock, Route, SimRequest, SimResponse } from './types';
 
@@ -7,6 +8,16 @@ export interface SimUser {
   name: string;
   password: string;
   domain: string;
+}
+
+/**
+ * An AK/SK pair the simulated gateway accepts for `SDK-HMAC-SHA256` signatures. With `projectId` the key is
+ * scoped to that project; without it, to the project the request names in `X-Project-Id` (any project if none).
+ */
+export interface SimAccessKey {
+  accessKey: string;
+  secretKey: string;
+  projectId?: string;
 }
 
 export interface IssuedToken {
@@ -21,10 +32,14 @@ export interface IssuedToken {
 export type AuthResult =
   | {
       ok: true;
+      /** How the caller proved who it is (shown in the request log). */
+      method: 'token' | 'aksk';
       principal: string;
       /** undefined: valid for every project (static tokens) */ projectId?: string;
     }
-  | { ok: false; reason: 'missing' | 'invalid' | 'expired' | 'signature-unsupported' };
+  | { ok: false; reason: 'missing' | 'invalid' | 'expired' }
+  /** An AK/SK signature the gateway refuses: APIGW.0301 (bad signature, unknown key), APIGW.0303 (stale date). */
+  | { ok: false; reason: 'signature'; code: 'APIGW.0301' | 'APIGW.0303'; message: string };
 
 /** Well-known project names mapped to IDs for `scope.project.name`; unknown names get a stable derived ID. */
 export const KNOWN_PROJECTS: Record<string, string> = {};
@@ -34,20 +49,25 @@ export function projectIdForName(name: string): string {
 }
 
 /**
- * Token bookkeeping. Token values are random and are never logged; only hashes would be safe to show, and the
- * simulator shows none.
+ * The simulated IAM's bookkeeping: static and issued tokens, password users, AK/SK pairs. Token values and
+ * secret keys are never logged; only hashes would be safe to show, and the simulator shows none.
  */
 export class TokenStore {
   private readonly issued = new Map<string, IssuedToken>();
   lifetimeMs: number;
 
   constructor(
-    private readonly clock: Clock,
+    readonly clock: Clock,
     readonly staticTokens: readonly string[],
     readonly users: readonly SimUser[],
     lifetimeMs: number,
+    readonly accessKeys: readonly SimAccessKey[] = [],
   ) {
     this.lifetimeMs = lifetimeMs;
+  }
+
+  accessKey(accessKey: string): SimAccessKey | undefined {
+    return this.accessKeys.find((key) => key.accessKey === accessKey);
   }
 
   issue(user: SimUser, projectId: string, projectName: string): { token: string; record: IssuedToken } {
@@ -66,11 +86,16 @@ export class TokenStore {
   }
 
   lookup(token: string): AuthResult {
-    if (this.staticTokens.includes(token)) return { ok: true, principal: 'static-token' };
+    if (this.staticTokens.includes(token)) return { ok: true, method: 'token', principal: 'static-token' };
     const record = this.issued.get(token);
     if (!record) return { ok: false, reason: 'invalid' };
     if (record.expiresAt <= this.clock()) return { ok: false, reason: 'expired' };
-    return { ok: true, principal: `${record.domain}/${record.userName}`, projectId: record.projectId };
+    return {
+      ok: true,
+      method: 'token',
+      principal: `${record.domain}/${record.userName}`,
+      projectId: record.projectId,
+    };
   }
 
   /** Revokes every issued token (static tokens stay valid). Returns how many were revoked. */
@@ -95,24 +120,36 @@ function header(req: Pick<SimRequest, 'headers'>, name: string): string | undefi
 }
 
 /**
- * AK/SK (`SDK-HMAC-SHA256`) verification hook. Not implemented yet: a signed request is refused with 401 until
- * someone adds the verification here (recompute the canonical request from `req` and `rawBody`, look up the SK
- * for the `Access=` key, compare signatures, check `X-Sdk-Date` skew <= 15 min).
+ * AK/SK (`SDK-HMAC-SHA256`) verification, as the API gateway does it: the canonical request is rebuilt from what
+ * arrived (method, raw path and query, the signed headers, the raw body bytes) by simulator/aksk-verify.ts, which
+ * shares no code with the worker's signer. X-Sdk-Date more than 15 min off the simulator's clock: APIGW.0303.
  */
-export function verifyAkSkSignature(_req: SimRequest, _rawBody: Buffer, _authorization: string): AuthResult {
-  return { ok: false, reason: 'signature-unsupported' };
+export function verifyAkSkSignature(tokens: TokenStore, req: SimRequest, rawBody: Buffer): AuthResult {
+  const verdict = verifyAkSk(
+    { method: req.method, rawUrl: req.rawUrl, headers: req.headers, body: rawBody },
+    (accessKey) => tokens.accessKey(accessKey)?.secretKey,
+    new Date(tokens.clock()),
+  );
+  if (!verdict.ok) return { ok: false, reason: 'signature', code: verdict.code, message: verdict.message };
+  const key = tokens.accessKey(verdict.accessKey)!;
+  return {
+    ok: true,
+    method: 'aksk',
+    principal: `aksk:${key.accessKey}`,
+    projectId: key.projectId ?? header(req, 'x-project-id'),
+  };
 }
 
 /**
- * Authenticates a cloud API request: `X-Auth-Token` (static or issued) or, later, an AK/SK signature.
+ * Authenticates a cloud API request: `X-Auth-Token` (static or issued) or an `SDK-HMAC-SHA256` AK/SK signature.
  * The caller checks the project scope against the path.
  */
 export function authenticate(tokens: TokenStore, req: SimRequest, rawBody: Buffer): AuthResult {
   const token = header(req, 'x-auth-token');
   if (token) return tokens.lookup(token);
   const authorization = header(req, 'authorization');
-  if (authorization && authorization.startsWith('SDK-HMAC-SHA256')) {
-    return verifyAkSkSignature(req, rawBody, authorization);
+  if (authorization && /^\s*SDK-HMAC-SHA256\b/.test(authorization)) {
+    return verifyAkSkSignature(tokens, req, rawBody);
   }
   return { ok: false, reason: 'missing' };
 }

@@ -115,6 +115,7 @@ export class SimHttp {
     const faults = this.deps.faults.take({ method, path, service, trigger: Boolean(match?.route.trigger) });
     const faultNames = faults.length ? faults.map((f) => f.type).join(',') : undefined;
     let authenticated = false;
+    let authMethod: 'token' | 'aksk' | undefined;
 
     const finish = (status: number | 'reset') => {
       this.deps.log.add({
@@ -126,6 +127,7 @@ export class SimHttp {
         status,
         ...(faultNames ? { fault: faultNames } : {}),
         authenticated,
+        ...(authMethod ? { authMethod } : {}),
       });
       if (!this.deps.quiet) {
         console.log(
@@ -160,14 +162,15 @@ export class SimHttp {
     } else {
       const parsed = parseJson(base.rawBody);
       const req: SimRequest = { ...base, body: parsed.ok ? parsed.value : undefined, params: match.params };
-      const auth: AuthResult = match.route.public
-        ? { ok: true, principal: 'public' }
+      const auth: AuthResult | undefined = match.route.public
+        ? undefined
         : authenticate(this.deps.tokens, req, base.rawBody);
       const authFailure = this.authFailure(auth, match.route, req);
       if (authFailure) {
         answer = authFailure;
       } else {
-        authenticated = !match.route.public;
+        authenticated = auth !== undefined;
+        authMethod = auth?.ok ? auth.method : undefined;
         if (!parsed.ok) {
           answer = serviceError(
             service,
@@ -176,7 +179,7 @@ export class SimHttp {
             'The request body is not valid JSON.',
           );
         } else {
-          const ctx: HandlerContext = { tokenProjectId: auth.ok ? auth.projectId : undefined };
+          const ctx: HandlerContext = { tokenProjectId: auth?.ok ? auth.projectId : undefined };
           const jobFail = faults.find((f) => f.type === 'job-fail');
           if (jobFail && jobFail.type === 'job-fail') {
             ctx.forceJobFail = { reason: jobFail.reason ?? 'Injected fault: the job failed.' };
@@ -213,18 +216,18 @@ export class SimHttp {
     finish(answer.status);
   }
 
-  private authFailure(auth: AuthResult, route: Route, req: SimRequest): SimResponse | undefined {
-    if (route.public) return undefined;
+  private authFailure(auth: AuthResult | undefined, route: Route, req: SimRequest): SimResponse | undefined {
+    if (route.public || auth === undefined) return undefined;
     const dcs = route.service === 'dcs';
+    // The API gateway checks signatures before any service sees the request: its own code, for every service.
+    if (!auth.ok && auth.reason === 'signature') return gatewayError(401, auth.code, auth.message);
     if (!auth.ok) {
       const why =
         auth.reason === 'missing'
-          ? 'no X-Auth-Token header'
+          ? 'no X-Auth-Token header and no SDK-HMAC-SHA256 signature'
           : auth.reason === 'expired'
             ? 'the token has expired'
-            : auth.reason === 'signature-unsupported'
-              ? 'AK/SK signatures are not verified by the simulator yet'
-              : 'the token is invalid or revoked';
+            : 'the token is invalid or revoked';
       return dcs
         ? serviceError('dcs', 401, 'DCS.1001', `Invalid token: ${why}.`)
         : gatewayError(401, 'APIGW.0301', `Incorrect IAM authentication information: ${why}.`);

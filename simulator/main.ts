@@ -3,7 +3,7 @@
  * Env: SIMULATOR_PORT (default 9090), SIMULATOR_HOST (default 127.0.0.1), SIMULATOR_QUIET=1 for no request lines.
  */
 import { DEMO_PROJECT_ID, seedDemo } from './demo';
-import { startSimulator } from './server';
+import { DEFAULT_ACCESS_KEY, startSimulator } from './server';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   });
   console.log(`Cloud simulator listening on ${sim.url}`);
   console.log(`  static token: X-Auth-Token: sim-token   IAM user: demo / demo-password (domain demo)`);
+  console.log(`  AK/SK (SDK-HMAC-SHA256): ${DEFAULT_ACCESS_KEY.accessKey} / ${DEFAULT_ACCESS_KEY.secretKey}`);
   if (args.includes('--seed-demo')) {
     const seeded = seedDemo(sim.control, process.env.SIMULATOR_PROJECT_ID || DEMO_PROJECT_ID);
     console.log(`  demo resources in project ${seeded.projectId}:`);

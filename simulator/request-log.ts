@@ -13,6 +13,8 @@ export interface LoggedRequest {
   /** Types of the faults applied, comma-separated. */
   fault?: string;
   authenticated: boolean;
+  /** How an authenticated call proved its identity: `X-Auth-Token` or an AK/SK signature. */
+  authMethod?: 'token' | 'aksk';
 }
 
 export interface RequestFilter {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { iamRoutes, TokenStore, type SimUser } from './auth';
+import { iamRoutes, TokenStore, type SimAccessKey, type SimUser } from './auth';
 import { controlHandler, SimulatorControl } from './control';
 import { DcsStore } from './dcs';
 import { DrsStore } from './drs';
@@ -25,6 +25,11 @@ export interface SimulatorOptions {
   quiet?: boolean;
   /** Lifetime of issued tokens; default 24 h. */
   tokenLifetimeMs?: number;
+  /**
+   * AK/SK pairs accepted for `SDK-HMAC-SHA256` signatures; default [DEFAULT_ACCESS_KEY]. A pair with `projectId`
+   * is valid for that project only; without, for the project named in `X-Project-Id` (any if absent).
+   */
+  accessKeys?: Array<{ accessKey: string; secretKey: string; projectId?: string }>;
 }
 
 export interface RunningSimulator {
@@ -37,6 +42,11 @@ export interface RunningSimulator {
 
 export const DEFAULT_STATIC_TOKEN = 'sim-token';
 export const DEFAULT_USER: SimUser = { name: 'demo', password: 'demo-password', domain: 'demo' };
+/** The demo AK/SK pair (simulator only: not a real key). */
+export const DEFAULT_ACCESS_KEY: SimAccessKey = {
+  accessKey: 'SIMDEMOACCESSKEY0001',
+  secretKey: 'sim-demo-secret-key-0000000000000000000001',
+};
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const clock: Clock = () => Date.now();
@@ -45,6 +55,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     options.staticTokens ?? [DEFAULT_STATIC_TOKEN],
     options.users ?? [DEFAULT_USER],
     options.tokenLifetimeMs ?? 24 * 3600 * 1000,
+    options.accessKeys ?? [DEFAULT_ACCESS_KEY],
   );
   const faults = new FaultStore();
   const log = new RequestLog();

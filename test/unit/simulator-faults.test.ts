@@ -169,6 +169,7 @@ describe('simulator request log', () => {
       service: 'dcs',
       status: 200,
       authenticated: true,
+      authMethod: 'token',
     });
     expect(all.body[2]?.query).toEqual({ begin_time: '20240101000000' });
     expect(all.body[3]).toMatchObject({ status: 401, authenticated: false });

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
 import { TemporalConfigError } from '../worker/temporal-connection';
 import {
+  ApprovalRefusedError,
   awaitOutcome,
   cancelSwitchover,
   clientConfigFromEnv,
@@ -326,6 +327,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (error instanceof HistoryError) {
       console.error(`switchover: ${error.message}`);
       return EXIT.badInput;
+    }
+    if (error instanceof ApprovalRefusedError) {
+      console.error(`switchover: refused: ${error.message}`);
+      return EXIT.notSucceeded;
     }
     if (error instanceof WorkflowUpdateFailedError) {
       console.error(`switchover: refused: ${error.cause?.message ?? error.message}`);

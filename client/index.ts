@@ -197,6 +197,11 @@ export async function switchoverProgress(handle: WorkflowHandle): Promise<Switch
   return handle.query<SwitchoverProgress>('progress');
 }
 
+/** The switchover cannot take this decision (not waiting, already decided, four eyes). */
+export class ApprovalRefusedError extends Error {
+  override name = 'ApprovalRefusedError';
+}
+
 export interface ApprovalInput {
   by: string;
   comment?: string;
@@ -210,6 +215,12 @@ export async function decideApproval(
   input: ApprovalInput,
 ): Promise<ApprovalAnswer> {
   const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (status.name !== 'RUNNING') {
+    throw new ApprovalRefusedError(
+      `${workflowId} is not waiting for approval: it has ended (${status.name})`,
+    );
+  }
   return handle.executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [input] });
 }
 

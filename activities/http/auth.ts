@@ -1,4 +1,7 @@
-import axios from 'axios';
+import axios, { AxiosError } from 'axios';
+import { CloudFailure } from '../../domain/failures';
+import { failureTypeForStatus } from './cloud-client';
+import { cloudFailure } from './failures';
 
 /** A request about to be sent, as the auth layer sees it (body already serialized: signers sign these bytes). */
 export interface OutgoingRequest {
@@ -46,6 +49,11 @@ const REFRESH_MARGIN_MS = 10 * 60 * 1000;
 /**
  * IAM password authentication: `POST {iam}/v3/auth/tokens`, token from `X-Subject-Token`, cached until
  * shortly before `expires_at`, fetched again after a 401 (tokens can be revoked early).
+ *
+ * Failures are typed like the cloud's (see failureTypeForStatus): IAM refusing the password is `CloudAuthError`,
+ * not retried (IAM locks users after repeated wrong passwords); 5xx, 429 and network errors are retryable. No
+ * axios error ever escapes: its `config.data` is the request body, password included, and a logger that prints
+ * the error (the worker's "Activity failed" does) would print it.
  */
 export function iamPasswordAuth(
   credentials: IamPasswordCredentials,
@@ -58,38 +66,58 @@ export function iamPasswordAuth(
     const scope = credentials.projectId
       ? { project: { id: credentials.projectId } }
       : { project: { name: credentials.projectName } };
-    const response = await axios.post(
-      `${credentials.iamEndpoint.replace(/\/$/, '')}/v3/auth/tokens`,
-      {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: {
-                name: credentials.userName,
-                password: credentials.password,
-                domain: { name: credentials.domainName },
-              },
+    const endpoint = credentials.iamEndpoint.replace(/\/$/, '');
+    const body = JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: {
+              name: credentials.userName,
+              password: credentials.password,
+              domain: { name: credentials.domainName },
             },
           },
-          scope,
         },
+        scope,
       },
-      {
+    });
+    let response;
+    try {
+      response = await axios.post(`${endpoint}/v3/auth/tokens`, body, {
         headers: { 'Content-Type': 'application/json;charset=utf8' },
         timeout: credentials.timeoutMs ?? 10_000,
         validateStatus: () => true,
-        transformResponse: (body) => body,
-      },
-    );
+        transformRequest: [(data: unknown) => data],
+        transformResponse: (data: unknown) => data,
+        responseType: 'text',
+        maxRedirects: 0,
+      });
+    } catch (error) {
+      const code = error instanceof AxiosError ? error.code : undefined;
+      // A new error from the code only: the axios error holds the request body (the password).
+      throw cloudFailure(CloudFailure.Network, {
+        service: 'iam',
+        code,
+        message: `IAM token request to ${endpoint} failed (${code ?? 'network error'})`,
+      });
+    }
     const token = response.headers['x-subject-token'];
     if (response.status !== 201 && response.status !== 200) {
-      throw new Error(
-        `IAM token request failed with HTTP ${response.status} for user ${credentials.userName}`,
-      );
+      const { code, message } = iamErrorOf(String(response.data ?? ''));
+      throw cloudFailure(failureTypeForStatus(response.status, code), {
+        service: 'iam',
+        httpStatus: response.status,
+        code,
+        message: `IAM refused the token request for user ${credentials.userName} (domain ${credentials.domainName})${message ? `: ${message}` : ''}`,
+      });
     }
     if (typeof token !== 'string' || !token)
-      throw new Error('IAM answered without an X-Subject-Token header');
+      throw cloudFailure(CloudFailure.InvalidResponse, {
+        service: 'iam',
+        httpStatus: response.status,
+        message: 'IAM answered without an X-Subject-Token header',
+      });
     let expiresAt = now() + 24 * 3600 * 1000;
     try {
       const parsed = JSON.parse(String(response.data)) as { token?: { expires_at?: string } };
@@ -118,4 +146,25 @@ export function iamPasswordAuth(
       return true;
     },
   };
+}
+
+/**
+ * Code and message of an IAM error body: Keystone style `{"error":{"code","title","message"}}` or the gateway's
+ * `{"error_code","error_msg"}`. Never the body itself (it is short, but it is not ours to echo).
+ */
+function iamErrorOf(text: string): { code?: string; message?: string } {
+  try {
+    const body = JSON.parse(text) as {
+      error?: { message?: unknown; title?: unknown };
+      error_code?: unknown;
+      error_msg?: unknown;
+    };
+    const str = (value: unknown) => (typeof value === 'string' && value ? value.slice(0, 300) : undefined);
+    return {
+      code: str(body.error_code),
+      message: str(body.error?.message) ?? str(body.error_msg) ?? str(body.error?.title),
+    };
+  } catch {
+    return {};
+  }
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ensures Debian's Chromium for the Web UI browser test (test/integration/web-ui.test.ts drives it with
+# Ensures Debian's Chromium for the Web UI browser test (test/e2e/web-ui.test.ts drives it with
 # playwright-core; Playwright's own browser download cannot reach its host here).
 #
 #   bash scripts/install-chromium.sh     prints the browser's path on stdout; diagnostics go to stderr

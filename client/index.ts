@@ -103,7 +103,7 @@ export async function startSwitchover(
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
-      staticSummary: staticSummary(kind, definition, params, resourceId),
+      staticSummary: staticSummary(definition, params, resourceId),
       staticDetails: staticDetails(definition, params, resourceId),
       typedSearchAttributes: [
         { key: SA_KIND, value: kind },
@@ -125,7 +125,6 @@ export async function startSwitchover(
 
 /** One line for the UI's list: kind, resource, the reason, and how it will run. */
 function staticSummary(
-  kind: string,
   definition: SwitchoverDefinition,
   params: Record<string, unknown>,
   resourceId: string,
@@ -137,7 +136,8 @@ function staticSummary(
     params.force ? 'FORCED' : '',
   ].filter(Boolean);
   return (
-    `${kind.toUpperCase()} switchover of ${definition.resourceLabel} ${resourceId}` +
+    `Switchover of ${definition.resourceLabel} ${resourceId}` +
+    (params.requestedBy ? ` by ${String(params.requestedBy)}` : '') +
     (flags.length ? ` [${flags.join(', ')}]` : '') +
     (params.reason ? `: ${String(params.reason)}` : '')
   );

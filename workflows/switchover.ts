@@ -58,6 +58,8 @@ export interface SwitchoverProgress {
   lastCloudStatus?: string;
   polls: number;
   outcome?: OutcomeStatus;
+  /** The outcome's one-line explanation, once finished. */
+  message?: string;
 }
 
 export const progressQuery = defineQuery<SwitchoverProgress>('progress');
@@ -147,6 +149,7 @@ export async function runSwitchover<S extends z.ZodType>(
       details: { ...preflight?.facts, ...receipt?.facts, ...awaited?.facts, ...facts },
     };
     progress.outcome = status;
+    progress.message = message;
     enter('record');
     await CancellationScope.nonCancellable(async () => {
       upsertSearchAttributes([{ key: SA_OUTCOME, value: status }]);
@@ -167,7 +170,9 @@ export async function runSwitchover<S extends z.ZodType>(
     if (params.notBefore && Date.parse(params.notBefore) > Date.now()) {
       progress.scheduledFor = params.notBefore;
       enter('scheduled');
-      await sleep(Date.parse(params.notBefore) - Date.now());
+      await sleep(Date.parse(params.notBefore) - Date.now(), {
+        summary: `scheduled: wait until ${params.notBefore}`,
+      });
     }
 
     // preflight: the safety policy (cooldown, approval), then the service's read-only checks.
@@ -387,7 +392,9 @@ async function triggerAttempts<S extends z.ZodType>(
         mayHaveSent,
         error: cause.message,
       });
-      await sleep(Math.max(delayMs, cause.retryAfterMs ?? 0));
+      await sleep(Math.max(delayMs, cause.retryAfterMs ?? 0), {
+        summary: `backoff before trigger attempt ${attempt + 1}`,
+      });
       delayMs = Math.min(TRIGGER_BACKOFF.maxMs, delayMs * 2);
     }
   }
@@ -419,9 +426,9 @@ async function awaitWithDeadline(name: string, args: AwaitArgs): Promise<AwaitRe
   });
   return CancellationScope.cancellable(async () => {
     const scope = CancellationScope.current();
-    const backstop = sleep(remainingMs + DEADLINE_GRACE_MS).then(() =>
-      unresolved('the await activity never reported'),
-    );
+    const backstop = sleep(remainingMs + DEADLINE_GRACE_MS, {
+      summary: 'deadline backstop of the await activity',
+    }).then(() => unresolved('the await activity never reported'));
     try {
       return await Promise.race([call(args), backstop]);
     } catch (error) {
@@ -479,8 +486,9 @@ function showDetails(progress: SwitchoverProgress, workflowId: string): void {
     progress.jobId && `**Job:** ${progress.jobId}`,
     progress.lastCloudStatus &&
       `**Last cloud status:** ${progress.lastCloudStatus} (${progress.polls} polls)`,
-    progress.deadline && `**Deadline:** ${progress.deadline}`,
+    progress.deadline && !progress.outcome && `**Deadline:** ${progress.deadline}`,
     progress.outcome && `**Outcome:** ${progress.outcome}`,
+    progress.message && `**Result:** ${progress.message}`,
   ].filter(Boolean);
   setCurrentDetails(lines.join('\n\n'));
 }

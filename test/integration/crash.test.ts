@@ -1,0 +1,162 @@
+/**
+ * Exactly once under crashes: the worker runs as its own process and is SIGKILLed in each phase (during
+ * preflight, just after the trigger reached the cloud, during await); a fresh worker finishes the switchover and
+ * the simulator's request log shows exactly one trigger. Each test waits out Temporal's activity timeouts
+ * (about 20-30 s), which is how a crashed worker is detected.
+ */
+import type { Client } from '@temporalio/client';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { awaitOutcome, startSwitchover, switchoverProgress } from '../../client';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { PROJECT, uniqueId } from '../helpers/switchover-env';
+import { testConnection, type TestConnection } from '../helpers/temporal';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+
+jest.setTimeout(180_000);
+
+let sim: RunningSimulator;
+let temporal: TestConnection;
+let client: Client;
+let workerEnv: Record<string, string>;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator({ quiet: true });
+  temporal = await testConnection();
+  client = temporal.client;
+  const bundle = process.env.SWITCHOVER_TEST_WORKFLOW_BUNDLE;
+  if (!bundle) throw new Error('no workflow bundle from the global setup');
+  workerEnv = {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    TEMPORAL_TASK_QUEUE: uniqueId('crash-test'),
+    SWITCHOVER_CLOUD: 'simulator',
+    SWITCHOVER_SIMULATOR_URL: sim.url,
+    SWITCHOVER_AUTH_TOKEN: 'sim-token',
+    SWITCHOVER_REQUEST_TIMEOUT_MS: '5000',
+    SWITCHOVER_AUDIT_FILE: path.join(mkdtempSync(path.join(os.tmpdir(), 'crash-audit-')), 'audit.jsonl'),
+    SWITCHOVER_WORKFLOW_BUNDLE: bundle,
+  };
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await temporal?.close();
+  await sim?.close();
+});
+
+async function worker(): Promise<WorkerProcess> {
+  const started = await startWorkerProcess(workerEnv);
+  workers.push(started);
+  return started;
+}
+
+async function until(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function seed(overrides: Record<string, unknown> = {}): string {
+  const instanceId = uniqueId('redis');
+  sim.control.createDcsInstance({ projectId: PROJECT, instanceId, ...overrides });
+  return instanceId;
+}
+
+const triggers = (instanceId: string) =>
+  sim.control
+    .requests({ path: `/instances/${instanceId}/(swap|async-swap)$` })
+    .filter((r) => r.method !== 'GET');
+
+const input = (instanceId: string, extra: Record<string, unknown> = {}) => ({
+  projectId: PROJECT,
+  instanceId,
+  pollIntervalSeconds: 0.5,
+  maxPollIntervalSeconds: 2,
+  timeoutSeconds: 300,
+  ...extra,
+});
+
+test('worker killed during preflight: a new worker finishes, one trigger', async () => {
+  const instanceId = seed();
+  // Preflight's instance read hangs long enough to kill the worker in the middle of it.
+  sim.control.addFault({
+    match: { method: 'GET', path: `/instances/${instanceId}$` },
+    fault: { type: 'latency', ms: 4000 },
+    times: 1,
+  });
+  const first = await worker();
+  const handle = await startSwitchover(client, 'dcs', input(instanceId), {
+    taskQueue: workerEnv.TEMPORAL_TASK_QUEUE,
+  });
+  await until(
+    'preflight in progress',
+    async () => (await switchoverProgress(handle).catch(() => undefined))?.phase === 'preflight',
+  );
+  await first.kill();
+  expect(triggers(instanceId)).toHaveLength(0);
+
+  await worker();
+  const outcome = await awaitOutcome(handle);
+  expect(outcome.status).toBe('succeeded');
+  expect(triggers(instanceId)).toHaveLength(1);
+});
+
+test('worker killed just after the trigger reached the cloud: the next attempt adopts it, one trigger', async () => {
+  const instanceId = seed({ swapBehaviour: { initMs: 500, runMs: 3000, result: 'SUCCESS' } });
+  // The task-list reads around the send are slowed, so the kill lands after the 204 and before the activity reports.
+  sim.control.addFault({
+    match: { method: 'GET', path: `/instances/${instanceId}/tasks$` },
+    fault: { type: 'latency', ms: 3000 },
+    times: 2,
+  });
+  const first = await worker();
+  const handle = await startSwitchover(client, 'dcs', input(instanceId), {
+    taskQueue: workerEnv.TEMPORAL_TASK_QUEUE,
+  });
+  await until('the swap accepted by the cloud', () => triggers(instanceId).some((r) => r.status === 204));
+  await first.kill();
+
+  await worker();
+  const outcome = await awaitOutcome(handle);
+  expect(outcome.status).toBe('succeeded');
+  expect(outcome.triggered).toBe(true);
+  expect(triggers(instanceId)).toHaveLength(1);
+  expect(sim.control.getDcsInstance(instanceId)!.swapCount).toBe(1);
+  // The second attempt found the swap the killed one had sent, and adopted it.
+  expect((await switchoverProgress(handle)).trigger).toMatch(/^adopted: /);
+  const history = await handle.fetchHistory();
+  const triggerAttempts = history.events!.filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'dcsTrigger',
+  );
+  expect(triggerAttempts).toHaveLength(2);
+});
+
+test('worker killed during await: polling resumes on a new worker, one trigger', async () => {
+  const instanceId = seed({ swapBehaviour: { initMs: 500, runMs: 6000, result: 'SUCCESS' } });
+  const first = await worker();
+  const handle = await startSwitchover(client, 'dcs', input(instanceId, { swapMode: 'async' }), {
+    taskQueue: workerEnv.TEMPORAL_TASK_QUEUE,
+  });
+  await until('polling the job', () =>
+    sim.control
+      .requests({ method: 'GET', path: '/jobs/' })
+      .some((r) => r.path.includes('/jobs/') && triggers(instanceId).length === 1),
+  );
+  await first.kill();
+  const pollsBeforeKill = sim.control.requests({ method: 'GET', path: '/jobs/' }).length;
+
+  await worker();
+  const outcome = await awaitOutcome(handle);
+  expect(outcome.status).toBe('succeeded');
+  expect(sim.control.requests({ method: 'GET', path: '/jobs/' }).length).toBeGreaterThan(pollsBeforeKill);
+  expect(triggers(instanceId)).toHaveLength(1);
+});

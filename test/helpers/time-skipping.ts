@@ -10,7 +10,11 @@ import {
   TestWorkflowEnvironment,
   type TimeSkippingTestWorkflowEnvironmentOptions,
 } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTE_REGISTRATIONS } from '../../domain/search-attributes';
 import { findTimeSkippingServer } from '../../scripts/temporal-cli';
+
+/** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD */
+const INDEXED_VALUE_TYPE_KEYWORD = 2;
 
 export async function createTimeSkippingEnv(
   options: Omit<TimeSkippingTestWorkflowEnvironmentOptions, 'server'> & {
@@ -18,8 +22,16 @@ export async function createTimeSkippingEnv(
   } = {},
 ): Promise<TestWorkflowEnvironment> {
   const path = findTimeSkippingServer({ install: true });
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     ...options,
     server: { ...options.server, executable: { type: 'existing-path', path } },
   });
+  // Workflows upsert the project's search attributes; this server, like any other, must know them first.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      SEARCH_ATTRIBUTE_REGISTRATIONS.map(({ name }) => [name, INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+  return env;
 }

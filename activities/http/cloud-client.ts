@@ -2,7 +2,7 @@ import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { CloudFailure, type CloudError, type CloudFailureType } from '../../domain/failures';
 import type { CloudAuth } from './auth';
-import { cloudFailure } from './failures';
+import { cloudFailure, isTransient } from './failures';
 
 export type CloudService = 'dcs' | 'dws' | 'drs';
 
@@ -112,12 +112,23 @@ export class CloudClient {
       'Content-Type': 'application/json',
       ...this.options.headers,
     };
-    const headers = await this.options.auth.authorize({
-      method: request.method,
-      url,
-      headers: baseHeaders,
-      body,
-    });
+    let headers: Record<string, string>;
+    try {
+      headers = await this.options.auth.authorize({
+        method: request.method,
+        url,
+        headers: baseHeaders,
+        body,
+      });
+    } catch (error) {
+      // Credentials could not be had (IAM unreachable or busy): this request was never sent. Saying so matters
+      // for triggers, where a failure that might have reached the cloud makes the next attempt look first.
+      if (!isTransient(error)) throw error;
+      throw cloudFailure(CloudFailure.Busy, {
+        service: this.options.service,
+        message: `${request.operation}: not sent, credentials unavailable (${error.message})`,
+      });
+    }
     try {
       const response = await this.http.request<string>({ method: request.method, url, headers, data: body });
       this.observe(request, response.status, started);

@@ -170,18 +170,18 @@ test('worker killed during await: polling resumes on a new worker, one trigger',
   const handle = await startSwitchover(client, 'dcs', input(instanceId, { swapMode: 'async' }), {
     taskQueue: workerEnv.TEMPORAL_TASK_QUEUE,
   });
-  await until('polling the job', () =>
-    sim.control
-      .requests({ method: 'GET', path: '/jobs/' })
-      .some((r) => r.path.includes('/jobs/') && triggers(instanceId).length === 1),
-  );
+  const jobPolls = () => {
+    const jobId = sim.control.getDcsInstance(instanceId)!.jobs[0]?.jobId;
+    return jobId ? sim.control.requests({ method: 'GET', path: `/jobs/${jobId}$` }) : [];
+  };
+  await until("polling this switchover's job", () => jobPolls().length >= 2);
   await first.kill();
-  const pollsBeforeKill = sim.control.requests({ method: 'GET', path: '/jobs/' }).length;
+  const pollsBeforeKill = jobPolls().length;
 
   await worker();
   const outcome = await awaitOutcome(handle);
   expect(outcome.status).toBe('succeeded');
-  expect(sim.control.requests({ method: 'GET', path: '/jobs/' }).length).toBeGreaterThan(pollsBeforeKill);
+  expect(jobPolls().length).toBeGreaterThan(pollsBeforeKill);
   expect(triggers(instanceId)).toHaveLength(1);
   expect(await finalAttempt(handle, 'dcsAwaitSwap')).toBeGreaterThanOrEqual(2);
 });

@@ -5,9 +5,10 @@
  * (about 20-30 s), which is how a crashed worker is detected.
  */
 import type { Client } from '@temporalio/client';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readAuditFile } from '../../activities/record';
 import { awaitOutcome, startSwitchover, switchoverProgress } from '../../client';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { PROJECT, uniqueId } from '../helpers/switchover-env';
@@ -81,6 +82,13 @@ const triggers = (instanceId: string) =>
     .requests({ path: `/instances/${instanceId}/(swap|async-swap)$` })
     .filter((r) => r.method !== 'GET');
 
+async function expectRecordedOnce(workflowId: string): Promise<void> {
+  const records = (await readAuditFile(workerEnv.SWITCHOVER_AUDIT_FILE!)).filter(
+    (r) => r.workflowId === workflowId,
+  );
+  expect(records).toHaveLength(1);
+}
+
 /** The attempt on which an activity finally ran (the killed worker's attempt was the first). */
 async function finalAttempt(
   handle: { fetchHistory(): Promise<{ events?: unknown[] | null }> },
@@ -132,6 +140,7 @@ test('worker killed during preflight: a new worker finishes, one trigger', async
   expect(outcome.status).toBe('succeeded');
   expect(triggers(instanceId)).toHaveLength(1);
   expect(await finalAttempt(handle, 'dcsPreflight')).toBeGreaterThanOrEqual(2);
+  await expectRecordedOnce(handle.workflowId);
 });
 
 test('worker killed just after the trigger reached the cloud: the next attempt adopts it, one trigger', async () => {
@@ -162,6 +171,7 @@ test('worker killed just after the trigger reached the cloud: the next attempt a
     (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'dcsTrigger',
   );
   expect(triggerAttempts).toHaveLength(2);
+  await expectRecordedOnce(handle.workflowId);
 });
 
 test('worker killed during await: polling resumes on a new worker, one trigger', async () => {
@@ -184,4 +194,34 @@ test('worker killed during await: polling resumes on a new worker, one trigger',
   expect(jobPolls().length).toBeGreaterThan(pollsBeforeKill);
   expect(triggers(instanceId)).toHaveLength(1);
   expect(await finalAttempt(handle, 'dcsAwaitSwap')).toBeGreaterThanOrEqual(2);
+  await expectRecordedOnce(handle.workflowId);
+});
+
+test('worker killed while recording the outcome: recorded exactly once, by the next worker', async () => {
+  const instanceId = seed();
+  const auditFile = workerEnv.SWITCHOVER_AUDIT_FILE!;
+  // Another live writer holds the audit file's lock, so the record phase waits; the worker dies there.
+  await fs.mkdir(path.dirname(auditFile), { recursive: true });
+  await fs.writeFile(
+    `${auditFile}.lock`,
+    JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'test' }),
+  );
+  const first = await worker();
+  const handle = await startSwitchover(client, 'dcs', input(instanceId), {
+    taskQueue: workerEnv.TEMPORAL_TASK_QUEUE,
+  });
+  await until(
+    'the record phase',
+    async () => (await switchoverProgress(handle).catch(() => undefined))?.phase === 'record',
+  );
+  await first.kill();
+  await fs.rm(`${auditFile}.lock`);
+
+  await worker();
+  const outcome = await awaitOutcome(handle);
+  expect(outcome.status).toBe('succeeded');
+  const records = (await readAuditFile(auditFile)).filter((r) => r.workflowId === handle.workflowId);
+  expect(records).toHaveLength(1);
+  expect(records[0]).toMatchObject({ runId: outcome.runId, status: 'succeeded' });
+  expect(triggers(instanceId)).toHaveLength(1);
 });

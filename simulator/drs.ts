@@ -34,6 +34,11 @@ const behaviourSchema = z
     result: z.enum(['SUCCESS', 'FAIL', 'STUCK', 'REJECT']).optional(),
     failCode: z.string().min(1).optional(),
     failMessage: z.string().min(1).optional(),
+    /**
+     * After a trigger, get-switch-vip-status keeps showing the previous switch's final status (or "no switch
+     * record") for this long before the new switch shows (the real API is asynchronous). Default 0.
+     */
+    staleStatusMs: z.number().int().min(0).max(86_400_000).optional(),
   })
   .strict();
 
@@ -42,6 +47,7 @@ export interface DrsBehaviour {
   result: 'SUCCESS' | 'FAIL' | 'STUCK' | 'REJECT';
   failCode?: string;
   failMessage?: string;
+  staleStatusMs?: number;
 }
 
 const jobFields = {
@@ -81,6 +87,9 @@ interface SwitchState {
   errorCode: string;
   errorMessage: string;
   settled: boolean;
+  /** Until this time the status shows `previous` (the earlier switch's final answer; null = no record). */
+  staleUntil: number;
+  previous: { status: SwitchStatus; errorCode: string; errorMessage: string } | null;
 }
 
 interface JobState {
@@ -231,7 +240,12 @@ export class DrsStore {
     }
     const now = this.clock();
     const fail = Boolean(ctx.forceJobFail) || b.result === 'FAIL';
+    const prev = state.lastSwitch;
     state.lastSwitch = {
+      staleUntil: now + (b.staleStatusMs ?? 0),
+      previous: prev
+        ? { status: this.switchStatus(prev), errorCode: prev.errorCode, errorMessage: prev.errorMessage }
+        : null,
       mode,
       startedAt: now,
       endsAt: b.result === 'STUCK' && !ctx.forceJobFail ? null : now + b.switchMs,
@@ -247,11 +261,12 @@ export class DrsStore {
     this.settle();
     const state = this.find(req);
     if (!state) return jobNotFound(req.params.job_id as string);
-    const sw = state.lastSwitch;
+    const current = state.lastSwitch;
+    const sw = current && this.clock() < current.staleUntil ? current.previous : current;
     if (!sw) {
       return drsError(400, DRS_CODES.noSwitchRecord, 'No virtual IP switchover record exists for this job.');
     }
-    const status = this.switchStatus(sw);
+    const status = 'status' in sw ? sw.status : this.switchStatus(sw);
     return {
       status: 200,
       body:

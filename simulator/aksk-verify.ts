@@ -86,7 +86,9 @@ function canonicalQueryString(query: string): string {
     const at = part.indexOf('=');
     const rawKey = at === -1 ? part : part.substring(0, at);
     const rawValue = at === -1 ? '' : part.substring(at + 1);
-    pairs.push({ k: unescapeToBytes(rawKey, true), v: unescapeToBytes(rawValue, true) });
+    // Keys are lower-cased, as huaweicloud-sdk-go-v3 core/auth/signer CanonicalQueryString does.
+    const key = Buffer.from(unescapeToBytes(rawKey, true).toString('utf8').toLowerCase(), 'utf8');
+    pairs.push({ k: key, v: unescapeToBytes(rawValue, true) });
   }
   pairs.sort((a, b) => Buffer.compare(a.k, b.k) || Buffer.compare(a.v, b.v));
   return pairs.map(({ k, v }) => escapeBytes(k) + '=' + escapeBytes(v)).join('&');

@@ -216,10 +216,29 @@ export function iamRoutes(tokens: TokenStore): Route[] {
             password_expires_at: '',
           },
           roles: [{ id: '0', name: 'op_service' }],
-          catalog: [],
+          // `?nocatalog=true` leaves the (large) service catalog out, as IAM does.
+          ...(req.query.nocatalog === 'true' ? {} : { catalog: simulatedCatalog(projectId) }),
         },
       },
     };
   };
   return [{ method: 'POST', pattern: '/v3/auth/tokens', service: 'iam', public: true, handler: issueToken }];
+}
+
+/** A service catalog in Keystone shape, as IAM returns it unless `nocatalog=true` (endpoints are illustrative). */
+function simulatedCatalog(projectId: string): unknown[] {
+  return ['dcs', 'dws', 'drs', 'iam'].map((service) => ({
+    type: service,
+    name: service,
+    id: createHash('md5').update(`service:${service}`).digest('hex'),
+    endpoints: [
+      {
+        id: createHash('md5').update(`endpoint:${service}`).digest('hex'),
+        interface: 'public',
+        region: 'sim-region-1',
+        region_id: 'sim-region-1',
+        url: `https://${service}.sim-region-1.example.com/v2/${projectId}`,
+      },
+    ],
+  }));
 }

@@ -16,9 +16,13 @@ import { ensureTimeToSend, triggerFailure } from '../trigger';
 import {
   DR_FAILURE_STATUSES,
   DR_SWITCHING_STATUSES,
+  formerStandbyIsPrimary,
+  parseCloudTime,
   primaryClusterId,
   productionCluster,
+  rolesSwapped,
   standbyCluster,
+  unknownClusterRoles,
   type DisasterRecovery,
   type DwsApi,
 } from './api';
@@ -34,8 +38,7 @@ export interface DwsActivityDeps {
 
 /** Seconds since the standby's last successful synchronization (the data a failover would lose), if known. */
 function dataLossWindowSeconds(dr: DisasterRecovery, now: number): number | undefined {
-  const last = standbyCluster(dr).last_success_time;
-  const at = last ? Date.parse(last) : NaN;
+  const at = parseCloudTime(standbyCluster(dr).last_success_time);
   return Number.isFinite(at) ? Math.max(0, Math.round((now - at) / 1000)) : undefined;
 }
 
@@ -66,9 +69,11 @@ export function createDwsActivities({
   async function findStartedSwitch(params: DwsSwitchoverParams, preflight: PreflightReport) {
     const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
     if (DR_SWITCHING_STATUSES.includes(dr.status)) return { dr, how: `DR is already ${dr.status}` };
-    const primary = primaryClusterId(dr);
-    if (primary !== preflight.facts.primaryBefore)
-      return { dr, how: `cluster ${primary} is already primary` };
+    if (rolesSwapped(dr, preflight.facts))
+      return {
+        dr,
+        how: `the roles already moved (cluster ${primaryClusterId(dr)} / ${dr.primary_cluster.id})`,
+      };
     const statusBefore = String(preflight.facts.drStatus);
     if (DR_FAILURE_STATUSES.includes(dr.status) && dr.status !== statusBefore)
       return { dr, how: `DR went from '${statusBefore}' to '${dr.status}'` };
@@ -82,11 +87,23 @@ export function createDwsActivities({
       const window = dataLossWindowSeconds(dr, observedAt);
       const standby = standbyCluster(dr);
       const production = productionCluster(dr);
+      const unknownRoles = unknownClusterRoles(dr);
+      if (unknownRoles.length > 0) {
+        Context.current().log.warn(
+          'undocumented DWS cluster role values; the swap is also detected by cluster id',
+          {
+            roles: unknownRoles,
+          },
+        );
+      }
       const facts = {
         mode: params.mode,
         drStatus: dr.status,
         primaryBefore: primaryClusterId(dr),
         standbyBefore: standby.id,
+        primaryFieldBefore: dr.primary_cluster.id,
+        standbyFieldBefore: dr.standby_cluster.id,
+        ...(unknownRoles.length > 0 ? { unknownClusterRoles: unknownRoles.join(',') } : {}),
         productionStatusBefore: production.status ?? null,
         standbyLastSuccessTime: standby.last_success_time ?? null,
         dataLossWindowSecondsAtPreflight: window ?? null,
@@ -214,7 +231,7 @@ export function createDwsActivities({
         now,
         async observe(progress): Promise<Observation> {
           const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
-          const swapped = primaryClusterId(dr) !== preflight.facts.primaryBefore;
+          const swapped = rolesSwapped(dr, preflight.facts);
           const facts = {
             sawSwitching: progress.facts.sawSwitching === true || DR_SWITCHING_STATUSES.includes(dr.status),
             sawFailover: progress.facts.sawFailover === true || dr.status === 'failovering',
@@ -250,13 +267,19 @@ export function createDwsActivities({
 
     async dwsVerify({ params, preflight, awaited }: VerifyArgs<DwsSwitchoverParams>): Promise<VerifyReport> {
       const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
-      const primary = primaryClusterId(dr);
+      // By role when the roles moved; else by field (role values are undocumented and may be static labels).
+      const primary =
+        primaryClusterId(dr) !== preflight.facts.primaryBefore ? primaryClusterId(dr) : dr.primary_cluster.id;
       const standbySyncAfter = standbyCluster(dr).last_success_time ?? null;
       // A planned switchover synchronizes everything before the roles change, so the latest synchronization moves
       // forward. When it did not, the platform completed it as a failover
       // (switchoverContinueAsFailoverDisasterRecovery) and data written after that synchronization is lost.
-      const syncBefore = Date.parse(String(preflight.facts.standbyLastSuccessTime));
-      const syncAfter = standbySyncAfter ? Date.parse(standbySyncAfter) : NaN;
+      const syncBefore = parseCloudTime(
+        typeof preflight.facts.standbyLastSuccessTime === 'string'
+          ? preflight.facts.standbyLastSuccessTime
+          : null,
+      );
+      const syncAfter = parseCloudTime(standbySyncAfter);
       const notSynchronized =
         Number.isFinite(syncBefore) && Number.isFinite(syncAfter) && syncAfter <= syncBefore;
       const degraded =
@@ -267,7 +290,7 @@ export function createDwsActivities({
         standbyLastSuccessTimeAfter: standbySyncAfter,
         degradedToFailover: degraded,
       };
-      if (primary !== preflight.facts.standbyBefore) {
+      if (!formerStandbyIsPrimary(dr, preflight.facts)) {
         return {
           ok: false,
           summary: `cluster ${primary} is primary, expected the former standby ${String(preflight.facts.standbyBefore)}`,

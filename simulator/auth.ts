@@ -38,8 +38,8 @@ export type AuthResult =
       /** undefined: valid for every project (static tokens) */ projectId?: string;
     }
   | { ok: false; reason: 'missing' | 'invalid' | 'expired' }
-  /** An AK/SK signature the gateway refuses: APIGW.0301 (bad signature, unknown key), APIGW.0303 (stale date). */
-  | { ok: false; reason: 'signature'; code: 'APIGW.0301' | 'APIGW.0303'; message: string };
+  /** An AK/SK signature the gateway refuses: APIGW.0301 (bad signature, unknown key, stale date). */
+  | { ok: false; reason: 'signature'; code: 'APIGW.0301'; message: string };
 
 /** Well-known project names mapped to IDs for `scope.project.name`; unknown names get a stable derived ID. */
 export const KNOWN_PROJECTS: Record<string, string> = {};
@@ -122,7 +122,7 @@ function header(req: Pick<SimRequest, 'headers'>, name: string): string | undefi
 /**
  * AK/SK (`SDK-HMAC-SHA256`) verification, as the API gateway does it: the canonical request is rebuilt from what
  * arrived (method, raw path and query, the signed headers, the raw body bytes) by simulator/aksk-verify.ts, which
- * shares no code with the worker's signer. X-Sdk-Date more than 15 min off the simulator's clock: APIGW.0303.
+ * shares no code with the worker's signer. X-Sdk-Date more than 15 min off the simulator's clock: APIGW.0301.
  */
 export function verifyAkSkSignature(tokens: TokenStore, req: SimRequest, rawBody: Buffer): AuthResult {
   const verdict = verifyAkSk(

@@ -96,11 +96,11 @@ describe('dcsMasterStandbySwitchover', () => {
     expect(triggers(instanceId)).toHaveLength(0);
   });
 
-  test('an unknown instance is rejected with the cloud error DCS.4001', async () => {
+  test('an unknown instance is rejected with the cloud error DCS.3022 (instance does not exist)', async () => {
     const instanceId = uniqueId('missing');
     const outcome = await env.run('dcs', { projectId: PROJECT, instanceId, ...FAST });
     expect(outcome.status).toBe('rejected');
-    expect(outcome.cloudError).toMatchObject({ code: 'DCS.4001', httpStatus: 404 });
+    expect(outcome.cloudError).toMatchObject({ code: 'DCS.3022', httpStatus: 404 });
     expect(triggers(instanceId)).toHaveLength(0);
   });
 

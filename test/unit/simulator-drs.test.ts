@@ -47,7 +47,7 @@ describe('DRS dual-VIP switchover', () => {
       results: [
         { id: 'job-1', status: 'INCRE_TRANSFER_STARTED' },
         { id: 'job-2', status: 'INCRE_TRANSFER_FAILED' },
-        expect.objectContaining({ id: 'job-x', error_code: expect.stringMatching(/^DRS\./) }),
+        { id: 'job-x', status: '', error_code: 'DRS.M05003', error_message: expect.any(String) },
       ],
     });
     expect((await call(sim.url, 'POST', `${base}/batch-status`, { body: { jobs: [] } })).status).toBe(400);
@@ -69,8 +69,9 @@ describe('DRS dual-VIP switchover', () => {
     const busy = await call<{ error_code: string }>(sim.url, 'POST', `${base}/job-1/switch-vip`, {
       body: { mode: 'target' },
     });
-    expect(busy.status).toBe(400);
-    expect(busy.body.error_code).toMatch(/^DRS\./);
+    // "another operation is being performed" comes with 202 (DRS.M01504), not an error status
+    expect(busy.status).toBe(202);
+    expect(busy.body).toMatchObject({ status: 'failed', error_code: 'DRS.M01504' });
 
     await waitFor(async () => ((await status()).body.status === 'SWITCH_VIP_COMPLETE' ? true : undefined));
     expect(sim.control.getDrsJob('job-1')).toMatchObject({
@@ -94,6 +95,7 @@ describe('DRS dual-VIP switchover', () => {
       },
     );
     expect(notHealthy.status).toBe(400);
+    expect(notHealthy.body.error_code).toBe('DRS.M00304');
     expect(notHealthy.body.error_msg).toContain('INCRE_TRANSFER_STARTED');
     expect(sim.control.getDrsJob('job-1')?.switchStatus).toBeNull();
   });

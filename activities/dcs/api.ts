@@ -85,8 +85,14 @@ export const SWAP_JOB_TYPE = 'masterStandbySwapJob';
  */
 export const instanceSchema = z.object({
   instance_id: z.string(),
-  name: z.unknown().optional().transform((value) => (typeof value === 'string' ? value : undefined)),
-  engine_version: z.unknown().optional().transform((value) => (typeof value === 'string' ? value : undefined)),
+  name: z
+    .unknown()
+    .optional()
+    .transform((value) => (typeof value === 'string' ? value : undefined)),
+  engine_version: z
+    .unknown()
+    .optional()
+    .transform((value) => (typeof value === 'string' ? value : undefined)),
   cache_mode: z.string(),
   status: z.string(),
   task: z.unknown().optional().transform(taskName),
@@ -113,7 +119,10 @@ export const jobSchema = z.object({
   status: z.string(),
   begin_time: z.unknown().optional(),
   end_time: z.unknown().optional(),
-  fail_reason: z.unknown().optional().transform((value) => (typeof value === 'string' && value ? value : null)),
+  fail_reason: z
+    .unknown()
+    .optional()
+    .transform((value) => (typeof value === 'string' && value ? value : null)),
 });
 export type DcsJob = z.output<typeof jobSchema>;
 

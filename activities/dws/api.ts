@@ -7,7 +7,10 @@ export const DWS_ERROR_CODES: ErrorCodeTable = {
   'DWS.10101': CloudFailure.NotFound,
 };
 
-const optionalString = z.unknown().optional().transform((value) => (typeof value === 'string' ? value : null));
+const optionalString = z
+  .unknown()
+  .optional()
+  .transform((value) => (typeof value === 'string' ? value : null));
 
 /** Fields shown but not decided on are tolerated in any type: drift there must not fail a switchover. */
 const clusterSchema = z.object({

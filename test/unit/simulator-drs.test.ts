@@ -54,7 +54,8 @@ describe('DRS dual-VIP switchover', () => {
   });
 
   it('switches: 202 success, SWITCH_VIP_START then SWITCH_VIP_COMPLETE, the VIP moves', async () => {
-    sim.control.createDrsJob({ projectId: P, jobId: 'job-1', behaviour: { switchMs: 200 } });
+    // long enough that the status and the second switch-vip below land inside the switch even on a loaded machine
+    sim.control.createDrsJob({ projectId: P, jobId: 'job-1', behaviour: { switchMs: 1500 } });
     const before = await status();
     expect(before.status).toBe(400);
     expect((before.body as unknown as { error_code: string }).error_code).toMatch(/^DRS\./);

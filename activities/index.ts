@@ -1,7 +1,7 @@
 import type { CloudAuth } from './http/auth';
 import { CloudClient, type CloudCall } from './http/cloud-client';
 import { createDcsActivities } from './dcs/activities';
-import { DCS_ERROR_CODES, dcsApi } from './dcs/api';
+import { DCS_ERROR_CODES, dcsApi, normalizeDcsErrorCode } from './dcs/api';
 import { createDrsActivities } from './drs/activities';
 import { DRS_ERROR_CODES, drsApi } from './drs/api';
 import { createDwsActivities } from './dws/activities';
@@ -38,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
       endpoint: deps.endpoints[service],
       auth: deps.auth,
       errorCodes,
+      ...(service === 'dcs' ? { normalizeErrorCode: normalizeDcsErrorCode } : {}),
       timeoutMs: deps.requestTimeoutMs,
       headers,
       onCall: deps.onCloudCall,

@@ -63,6 +63,10 @@ const envSchema = z.object({
   SWITCHOVER_DWS_ENDPOINT: url('SWITCHOVER_DWS_ENDPOINT').optional(),
   SWITCHOVER_DRS_ENDPOINT: url('SWITCHOVER_DRS_ENDPOINT').optional(),
   SWITCHOVER_IAM_ENDPOINT: url('SWITCHOVER_IAM_ENDPOINT').optional(),
+  /** Open Telekom Cloud: derive the DWS endpoint although DWS disaster recovery is not in the OTC API reference. */
+  SWITCHOVER_OTC_DWS: z
+    .enum(['enabled', 'disabled'], { message: 'SWITCHOVER_OTC_DWS must be enabled or disabled' })
+    .default('disabled'),
   SWITCHOVER_REQUEST_TIMEOUT_MS: z.coerce
     .number()
     .int({ message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
@@ -297,7 +301,12 @@ function locate(
     }
     return { endpoints: overrides as ServiceEndpoints };
   }
-  return { endpoints: regionEndpoints(e.SWITCHOVER_CLOUD, region, overrides), region };
+  return {
+    endpoints: regionEndpoints(e.SWITCHOVER_CLOUD, region, overrides, {
+      otcDws: e.SWITCHOVER_OTC_DWS === 'enabled',
+    }),
+    region,
+  };
 }
 
 function describeMetrics(e: z.output<typeof envSchema>): string {

@@ -16,6 +16,12 @@ import { preflightAnswer } from '../preflight';
 import { runTriggerProtocol, type StartedSwitch } from '../trigger';
 import { SWAP_JOB_TYPE, type DcsApi } from './api';
 
+/**
+ * Cache modes whose master/standby switchover the DCS user guide documents: master/standby and read/write
+ * splitting instances. The cloud's own DCS.4855/DCS.4086 still decides for anything else.
+ */
+const SWAP_CACHE_MODES: readonly string[] = ['ha', 'ha_rw_split'];
+
 export interface DcsActivityDeps {
   api: DcsApi;
   now?: () => number;
@@ -88,9 +94,9 @@ export function createDcsActivities({
       };
       const state: DcsPreflightState = {};
       const { refuse, proceed } = preflightAnswer(observedAt, facts, state);
-      if (instance.cache_mode !== 'ha') {
+      if (!SWAP_CACHE_MODES.includes(instance.cache_mode)) {
         return refuse(
-          `instance ${params.instanceId} has cache_mode '${instance.cache_mode}'; only master/standby ('ha') instances support a master/standby switchover (DCS.4855)`,
+          `instance ${params.instanceId} has cache_mode '${instance.cache_mode}'; only master/standby ('ha') and read/write-splitting ('ha_rw_split') instances support a master/standby switchover (DCS.4855)`,
         );
       }
       if (instance.status !== 'RUNNING') {
@@ -114,7 +120,7 @@ export function createDcsActivities({
         });
       }
       return proceed(
-        `instance ${instance.name ?? params.instanceId} RUNNING, ha, master ${facts.masterBefore ?? 'unknown'}`,
+        `instance ${instance.name ?? params.instanceId} RUNNING, ${instance.cache_mode}, master ${facts.masterBefore ?? 'unknown'}`,
       );
     },
 
@@ -165,32 +171,49 @@ export function createDcsActivities({
       deadlineAt,
     }: AwaitArgs<DcsSwitchoverParams, DcsPreflightState>): Promise<AwaitReport> {
       const { masterBefore } = preflight.state;
+      /** No job to follow (204 swap, job not listed or unknown to /jobs): judge by the instance itself. */
+      const observeInstance = async (): Promise<Observation> => {
+        const instance = await api.getInstance(params.projectId, params.instanceId);
+        if (instance.status !== 'RUNNING' || instance.task) {
+          return {
+            state: 'running',
+            cloudStatus: `instance ${instance.status}, task ${instance.task ?? 'none'}`,
+          };
+        }
+        const master =
+          masterBefore !== undefined ? await api.getMaster(params.projectId, params.instanceId) : undefined;
+        if (master && master !== masterBefore) {
+          return {
+            state: 'succeeded',
+            cloudStatus: 'instance RUNNING, master moved',
+            facts: { masterAfter: master },
+          };
+        }
+        return { state: 'running', cloudStatus: 'instance RUNNING, master not moved yet' };
+      };
       return pollUntilDone({
         ...pollScheduleOf(params),
         deadlineAt,
         jobId: receipt.jobId,
         now,
         async observe(progress): Promise<Observation> {
-          const jobId = progress.jobId ?? (await findSwapJobId(params, receipt.triggeredAt));
-          if (jobId) return observeJob(await api.getJob(params.projectId, jobId));
-          // No job to follow (204 swap, job not listed): judge by the instance itself.
-          const instance = await api.getInstance(params.projectId, params.instanceId);
-          if (instance.status !== 'RUNNING' || instance.task) {
-            return {
-              state: 'running',
-              cloudStatus: `instance ${instance.status}, task ${instance.task ?? 'none'}`,
-            };
+          const unknownJobId = progress.facts.jobIdNotFound;
+          const found = progress.jobId ?? (await findSwapJobId(params, receipt.triggeredAt));
+          const jobId = found === unknownJobId ? undefined : found;
+          if (!jobId) return observeInstance();
+          try {
+            return observeJob(await api.getJob(params.projectId, jobId));
+          } catch (error) {
+            // Whether /jobs/{job_id} accepts a task-list id is unverified: a 404 drops the id (for good: the fact
+            // rides in the heartbeat) and the instance state and /groups judge the swap instead.
+            if (!isCloudFailure(error, CloudFailure.NotFound)) throw error;
+            Context.current().log.warn('swap job unknown to /jobs; judging by instance state and groups', {
+              jobId,
+              error: error.message,
+            });
+            const judged = await observeInstance();
+            return { ...judged, facts: { ...judged.facts, jobIdNotFound: jobId } };
           }
-          const master =
-            masterBefore !== undefined ? await api.getMaster(params.projectId, params.instanceId) : undefined;
-          if (master && master !== masterBefore) {
-            return {
-              state: 'succeeded',
-              cloudStatus: 'instance RUNNING, master moved',
-              facts: { masterAfter: master },
-            };
-          }
-          return { state: 'running', cloudStatus: 'instance RUNNING, master not moved yet' };
         },
       });
     },

@@ -17,9 +17,13 @@ import { runTriggerProtocol, type StartedSwitch } from '../trigger';
 import {
   DR_FAILURE_STATUSES,
   DR_SWITCHING_STATUSES,
+  formerStandbyIsPrimary,
+  parseCloudTime,
   primaryClusterId,
   productionCluster,
+  rolesSwapped,
   standbyCluster,
+  unknownClusterRoles,
   type DisasterRecovery,
   type DwsApi,
 } from './api';
@@ -35,8 +39,7 @@ export interface DwsActivityDeps {
 
 /** Seconds since the standby's last successful synchronization (the data a failover would lose), if known. */
 function dataLossWindowSeconds(dr: DisasterRecovery, now: number): number | undefined {
-  const last = standbyCluster(dr).last_success_time;
-  const at = last ? Date.parse(last) : NaN;
+  const at = parseCloudTime(standbyCluster(dr).last_success_time);
   return Number.isFinite(at) ? Math.max(0, Math.round((now - at) / 1000)) : undefined;
 }
 
@@ -56,8 +59,12 @@ const STARTABLE: Record<DwsSwitchoverParams['mode'], string[]> = {
 /** What the later phases need from preflight: the DR's status and roles before the switch. */
 export interface DwsPreflightState {
   drStatus: string;
+  /** By role (`role: primary`). */
   primaryBefore: string;
   standbyBefore: string;
+  /** By field (`primary_cluster` / `standby_cluster`): role values are undocumented and may be static labels. */
+  primaryFieldBefore: string;
+  standbyFieldBefore: string;
   standbyLastSuccessTime?: string;
 }
 
@@ -76,8 +83,8 @@ export function createDwsActivities({
    */
   function startedSwitch(dr: DisasterRecovery, before: DwsPreflightState): StartedSwitch | undefined {
     if (DR_SWITCHING_STATUSES.includes(dr.status)) return { how: `DR is already ${dr.status}` };
-    const primary = primaryClusterId(dr);
-    if (primary !== before.primaryBefore) return { how: `cluster ${primary} is already primary` };
+    if (rolesSwapped(dr, before))
+      return { how: `the roles already moved (cluster ${primaryClusterId(dr)} / ${dr.primary_cluster.id})` };
     if (DR_FAILURE_STATUSES.includes(dr.status) && dr.status !== before.drStatus)
       return { how: `DR went from '${before.drStatus}' to '${dr.status}'` };
     return undefined;
@@ -94,13 +101,27 @@ export function createDwsActivities({
         drStatus: dr.status,
         primaryBefore: primaryClusterId(dr),
         standbyBefore: standby.id,
+        primaryFieldBefore: dr.primary_cluster.id,
+        standbyFieldBefore: dr.standby_cluster.id,
         standbyLastSuccessTime: standby.last_success_time ?? undefined,
       };
+      const unknownRoles = unknownClusterRoles(dr);
+      if (unknownRoles.length > 0) {
+        Context.current().log.warn(
+          'undocumented DWS cluster role values; the swap is also detected by cluster id',
+          {
+            roles: unknownRoles,
+          },
+        );
+      }
       const facts = {
         mode: params.mode,
         drStatus: dr.status,
         primaryBefore: state.primaryBefore,
         standbyBefore: standby.id,
+        primaryFieldBefore: dr.primary_cluster.id,
+        standbyFieldBefore: dr.standby_cluster.id,
+        ...(unknownRoles.length > 0 ? { unknownClusterRoles: unknownRoles.join(',') } : {}),
         productionStatusBefore: production.status ?? null,
         standbyLastSuccessTime: standby.last_success_time ?? null,
         dataLossWindowSecondsAtPreflight: window ?? null,
@@ -204,7 +225,7 @@ export function createDwsActivities({
         now,
         async observe(progress): Promise<Observation> {
           const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
-          const swapped = primaryClusterId(dr) !== before.primaryBefore;
+          const swapped = rolesSwapped(dr, before);
           const facts = {
             sawSwitching: progress.facts.sawSwitching === true || DR_SWITCHING_STATUSES.includes(dr.status),
             sawFailover: progress.facts.sawFailover === true || dr.status === 'failovering',
@@ -245,13 +266,15 @@ export function createDwsActivities({
     }: VerifyArgs<DwsSwitchoverParams, DwsPreflightState>): Promise<VerifyReport> {
       const before = preflight.state;
       const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
-      const primary = primaryClusterId(dr);
+      // By role when the roles moved; else by field (role values are undocumented and may be static labels).
+      const primary =
+        primaryClusterId(dr) !== before.primaryBefore ? primaryClusterId(dr) : dr.primary_cluster.id;
       const standbySyncAfter = standbyCluster(dr).last_success_time ?? null;
       // A planned switchover synchronizes everything before the roles change, so the latest synchronization moves
       // forward. When it did not, the platform completed it as a failover
       // (switchoverContinueAsFailoverDisasterRecovery) and data written after that synchronization is lost.
-      const syncBefore = Date.parse(String(before.standbyLastSuccessTime));
-      const syncAfter = standbySyncAfter ? Date.parse(standbySyncAfter) : NaN;
+      const syncBefore = parseCloudTime(before.standbyLastSuccessTime);
+      const syncAfter = parseCloudTime(standbySyncAfter);
       const notSynchronized =
         Number.isFinite(syncBefore) && Number.isFinite(syncAfter) && syncAfter <= syncBefore;
       const degraded =
@@ -262,7 +285,7 @@ export function createDwsActivities({
         standbyLastSuccessTimeAfter: standbySyncAfter,
         degradedToFailover: degraded,
       };
-      if (primary !== before.standbyBefore) {
+      if (!formerStandbyIsPrimary(dr, before)) {
         return {
           ok: false,
           summary: `cluster ${primary} is primary, expected the former standby ${before.standbyBefore}`,

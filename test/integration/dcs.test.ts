@@ -96,12 +96,33 @@ describe('dcsMasterStandbySwitchover', () => {
     expect(triggers(instanceId)).toHaveLength(0);
   });
 
-  test('an unknown instance is rejected with the cloud error DCS.4001', async () => {
+  test('an unknown instance is rejected with the cloud error DCS.3022 (instance does not exist)', async () => {
     const instanceId = uniqueId('missing');
     const outcome = await env.run('dcs', { projectId: PROJECT, instanceId, ...FAST });
     expect(outcome.status).toBe('rejected');
-    expect(outcome.cloudError).toMatchObject({ code: 'DCS.4001', httpStatus: 404 });
+    expect(outcome.cloudError).toMatchObject({ code: 'DCS.3022', httpStatus: 404 });
     expect(triggers(instanceId)).toHaveLength(0);
+  });
+
+  test('a busy refusal in the numeric spelling (111400017 = DCS.4017) is retried, not a rejection: exactly one swap', async () => {
+    const instanceId = seedInstance({ errorCodeSpelling: 'numeric' });
+    env.sim.control.addFault({
+      match: { method: 'POST', path: `/instances/${instanceId}/swap$` },
+      fault: {
+        type: 'status',
+        status: 400,
+        body: {
+          error_code: '111400017',
+          error_msg: 'A background task associated with this instance is running.',
+          error_ext_msg: null,
+        },
+      },
+    });
+    const outcome = await env.run('dcs', { projectId: PROJECT, instanceId, ...FAST });
+    expect(outcome.status).toBe('succeeded');
+    const sent = triggers(instanceId);
+    expect(sent.map((r) => r.status)).toEqual([400, 204]);
+    expect(env.sim.control.getDcsInstance(instanceId)!.jobs).toHaveLength(1);
   });
 
   test('polling survives injected 5xx, 429 with Retry-After, connection resets, unknown statuses and garbled JSON', async () => {

@@ -184,13 +184,18 @@ describe('drsVipSwitchover', () => {
     expect(job(jobId).lastSwitch?.mode).toBe('source');
   });
 
-  test("an unknown task is rejected with the cloud's DRS.M00004, no trigger", async () => {
+  test("an unknown task is rejected with the cloud's DRS.M05003 and its error_message, no trigger", async () => {
     const jobId = uniqueId('missing');
     const outcome = await env.run('drs', { projectId: PROJECT, jobId, mode: 'target', ...FAST });
     expect(outcome.status).toBe('rejected');
-    expect(outcome.message).toMatch(/DRS\.M00004/);
+    expect(outcome.message).toMatch(/DRS\.M05003/);
+    expect(outcome.message).toMatch(/does not exist/);
     expect(outcome.message).not.toMatch(/ is ;/);
-    expect(outcome.cloudError).toMatchObject({ service: 'drs', code: 'DRS.M00004' });
+    expect(outcome.cloudError).toMatchObject({
+      service: 'drs',
+      code: 'DRS.M05003',
+      message: expect.stringMatching(/does not exist/),
+    });
     expect(triggers(jobId)).toHaveLength(0);
   });
 

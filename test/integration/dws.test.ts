@@ -221,7 +221,7 @@ describe('dwsDisasterRecoverySwitchover', () => {
       ...FAST,
     });
     expect(outcome.status).toBe('rejected');
-    expect(outcome.cloudError).toMatchObject({ service: 'dws', code: 'DWS.10101', httpStatus: 404 });
+    expect(outcome.cloudError).toMatchObject({ service: 'dws', code: 'DWS.10101', httpStatus: 400 });
     expect(outcome.message).toContain('does not exist');
     expect(triggers(disasterRecoveryId)).toHaveLength(0);
   });

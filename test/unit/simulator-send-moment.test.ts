@@ -293,13 +293,13 @@ describe('clock offset', () => {
     const filtered = await call<{ tasks: unknown[] }>(
       sim.url,
       'GET',
-      `${dcs}/inst-1/tasks?begin_time=${compact(realCreated - 1000)}`,
+      `${dcs}/inst-1/tasks?start_time=${compact(realCreated - 1000)}`,
     );
     expect(filtered.body.tasks).toHaveLength(0);
     const inCloudClock = await call<{ tasks: unknown[] }>(
       sim.url,
       'GET',
-      `${dcs}/inst-1/tasks?begin_time=${compact(realCreated - 5 * 60_000 - 1000)}`,
+      `${dcs}/inst-1/tasks?start_time=${compact(realCreated - 5 * 60_000 - 1000)}`,
     );
     expect(inCloudClock.body.tasks).toHaveLength(1);
 
@@ -390,7 +390,7 @@ describe('DRS stale status after a trigger', () => {
     expect(
       (await call(sim.url, 'POST', `${drs}/job-1/switch-vip`, { body: { mode: 'target' } })).status,
     ).toBe(202);
-    expect(await status()).toEqual(expect.objectContaining({ code: 400, error_code: 'DRS.M05003' }));
+    expect(await status()).toEqual(expect.objectContaining({ code: 400, error_code: 'DRS.M00304' }));
     await sleep(350);
     expect((await status()).status).toBe('SWITCH_VIP_COMPLETE');
   });

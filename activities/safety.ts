@@ -38,7 +38,13 @@ export interface PolicyAnswer {
   /** A webhook is configured: the workflow hands its outcome to a notification child workflow. */
   notificationsEnabled: boolean;
   /** The latest switchover of this resource inside the cooldown window that sent a switch, if any. */
-  recentSwitch?: { workflowId: string; runId: string; status: string; finishedAt: string; source?: CooldownSource };
+  recentSwitch?: {
+    workflowId: string;
+    runId: string;
+    status: string;
+    finishedAt: string;
+    source?: CooldownSource;
+  };
   /**
    * How long the switchover waits for the audit store before returning its outcome flagged `notRecorded` (a
    * record workflow keeps retrying). Absent in histories of older workers: the workflow's default applies.

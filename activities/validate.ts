@@ -10,7 +10,13 @@ import type { SwitchoverKind } from '../domain/kinds';
  */
 export function createValidateActivities() {
   return {
-    async validateSwitchoverInput({ kind, input }: { kind: SwitchoverKind; input: unknown }): Promise<unknown> {
+    async validateSwitchoverInput({
+      kind,
+      input,
+    }: {
+      kind: SwitchoverKind;
+      input: unknown;
+    }): Promise<unknown> {
       const definition = SWITCHOVER_DEFINITIONS[kind];
       try {
         return parseInput(definition.workflowType, definition.schema, input);

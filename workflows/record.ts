@@ -54,10 +54,11 @@ export async function handOffRecording(outcome: SwitchoverOutcome, reason: strin
       workflowId,
       args: [outcome],
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `record outcome of ${outcome.workflowId}: ${outcome.status} (store unavailable: ${reason})`.slice(
-        0,
-        400,
-      ),
+      staticSummary:
+        `record outcome of ${outcome.workflowId}: ${outcome.status} (store unavailable: ${reason})`.slice(
+          0,
+          400,
+        ),
     });
   } catch (error) {
     log.error('could not start the record workflow; the outcome is only in this run', {

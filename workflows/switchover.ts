@@ -77,9 +77,21 @@ export const PATCHES = {
  * - nothing sent → `rejected` (preflight, cooldown, approver, a trigger refused) or `cancelled`, never `failed`.
  */
 const RULES = {
-  notSent: (message: string, cloudError?: CloudError): Ending => ({ status: 'rejected', message, cloudError }),
-  cloudFailed: (message: string, cloudError?: CloudError): Ending => ({ status: 'failed', message, cloudError }),
-  unresolved: (message: string, cloudError?: CloudError): Ending => ({ status: 'unknown', message, cloudError }),
+  notSent: (message: string, cloudError?: CloudError): Ending => ({
+    status: 'rejected',
+    message,
+    cloudError,
+  }),
+  cloudFailed: (message: string, cloudError?: CloudError): Ending => ({
+    status: 'failed',
+    message,
+    cloudError,
+  }),
+  unresolved: (message: string, cloudError?: CloudError): Ending => ({
+    status: 'unknown',
+    message,
+    cloudError,
+  }),
   verified: (message: string): Ending => ({ status: 'succeeded', message }),
 } as const;
 

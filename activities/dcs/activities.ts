@@ -172,7 +172,15 @@ export function createDcsActivities({
         now,
         async observe(progress): Promise<Observation> {
           const jobId = progress.jobId ?? (await findSwapJobId(params, receipt.triggeredAt));
-          if (jobId) return observeJob(await api.getJob(params.projectId, jobId));
+          if (jobId) {
+            const seen = observeJob(await api.getJob(params.projectId, jobId));
+            if (seen.state !== 'failed' || masterBefore === undefined) return seen;
+            // The job says FAIL: did the master move all the same? A switch that moved is never `failed`.
+            const master = await api.getMaster(params.projectId, params.instanceId);
+            return master && master !== masterBefore
+              ? { ...seen, moved: true, facts: { ...seen.facts, masterAfter: master } }
+              : seen;
+          }
           // No job to follow (204 swap, job not listed): judge by the instance itself.
           const instance = await api.getInstance(params.projectId, params.instanceId);
           if (instance.status !== 'RUNNING' || instance.task) {
@@ -215,6 +223,16 @@ export function createDcsActivities({
               ? `master moved ${masterBefore} → ${master}`
               : 'master not verifiable (no /groups)';
           return { ok: true, summary: `instance RUNNING, ${how}`, facts };
+        }
+        if (now() >= settleBy && moved && masterBefore !== undefined) {
+          // The switch happened (the master moved); the instance is busy with something else (a scheduled backup,
+          // another operator's task) or not RUNNING yet. Switched, with a warning: never `failed`.
+          return {
+            ok: true,
+            summary: `master moved ${masterBefore} → ${master}`,
+            warning: `the instance is ${instance.status} with task ${instance.task ?? 'none'} after the switch`,
+            facts,
+          };
         }
         if (now() >= settleBy) {
           const why = !settled

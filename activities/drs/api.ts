@@ -3,7 +3,18 @@ import { CloudFailure } from '../../domain/failures';
 import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
 import { isCloudFailure } from '../http/failures';
 
-export const DRS_ERROR_CODES: ErrorCodeTable = {};
+/**
+ * DRS codes whose HTTP status says less than they do (cloud-apis.md, error-code appendix): a 400 "operation too
+ * frequent" is a throttle, a 400 "cannot be called in the task's current status" is a busy task, not refusals.
+ */
+export const DRS_ERROR_CODES: ErrorCodeTable = {
+  'DRS.M01503': CloudFailure.Throttled,
+  'DRS.M00304': CloudFailure.Busy,
+  'DRS.M00004': CloudFailure.Server,
+};
+
+/** The 400 code `get-switch-vip-status` answers for a task without a switch record (its only "never switched"). */
+export const DRS_NO_SWITCH_RECORD = 'DRS.M05003';
 
 /** Healthy incremental synchronization: the only state that allows a VIP switch. */
 export const DRS_HEALTHY_STATUS = 'INCRE_TRANSFER_STARTED';
@@ -71,7 +82,11 @@ export function drsApi(client: CloudClient) {
       });
       return response.data;
     },
-    /** The seed's status call; `undefined` when no switch was ever made (the API answers 400 then). */
+    /**
+     * The seed's status call; `undefined` only for the no-switch-record answer (400 DRS.M05003). Any other 400
+     * (too frequent, wrong task status, ...) is not proof that no switch was made and throws its typed failure;
+     * callers confirm a no-record answer against what they saw before (see drs/activities.ts).
+     */
     async switchVipStatus(projectId: string, jobId: string): Promise<VipStatus | undefined> {
       try {
         const response = await client.request({
@@ -82,13 +97,10 @@ export function drsApi(client: CloudClient) {
         });
         return response.data;
       } catch (error) {
-        if (
-          isCloudFailure(error, CloudFailure.Permanent) &&
-          error.details?.[0] &&
-          (error.details[0] as { httpStatus?: number }).httpStatus === 400
-        ) {
-          return undefined;
-        }
+        const detail = isCloudFailure(error, CloudFailure.Permanent, CloudFailure.NotFound)
+          ? (error.details?.[0] as { httpStatus?: number; code?: string } | undefined)
+          : undefined;
+        if (detail?.httpStatus === 400 && detail.code === DRS_NO_SWITCH_RECORD) return undefined;
         throw error;
       }
     },

@@ -130,7 +130,12 @@ export function createSafetyActivities({
       if (errors.length === sources.length) {
         throw new Error(`cannot check the cooldown: no source answered (${errors.join('; ')})`);
       }
-      const recent = found
+      // The same run in both sources: the audit's typed outcome (its own finish time) describes it.
+      const byRun = new Map<string, RecentSwitch>();
+      for (const run of found) {
+        if (!byRun.has(run.runId) || run.source === 'audit') byRun.set(run.runId, run);
+      }
+      const recent = [...byRun.values()]
         .filter((o) => o.runId !== question.runId && Date.parse(o.finishedAt) >= since)
         .sort((a, b) => Date.parse(b.finishedAt) - Date.parse(a.finishedAt))[0];
       if (recent) {

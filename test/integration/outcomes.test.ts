@@ -104,6 +104,52 @@ describe('audit store down at record time (JSONL)', () => {
   }, 120_000);
 });
 
+describe('audit store down, the record workflow terminated', () => {
+  let env: SwitchoverTestEnv;
+  let store: OutageAuditStore;
+  beforeAll(async () => {
+    env = await createSwitchoverTestEnv({
+      workerEnv: RECORD_WAIT,
+      wrapAudit: (inner) => (store = new OutageAuditStore(inner)),
+    });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  test('terminating the recording does not lose the outcome silently: it stays in the run result and the record workflow, and the cooldown still holds', async () => {
+    const instanceId = uniqueId('redis');
+    env.sim.control.createDcsInstance({ projectId: PROJECT, instanceId });
+    const handle = await env.start('dcs', { projectId: PROJECT, instanceId, ...FAST });
+    await waitFor(
+      async () => ((await acceptedCount(env.sim.url, instanceId)) >= 1 ? true : undefined),
+      20_000,
+    );
+    store.downFor(60_000);
+    const first = await awaitOutcome(handle);
+    const recorder = env.client.workflow.getHandle(first.notRecorded!.recordWorkflowId);
+    await recorder.terminate('operator gave up on the audit store');
+    store.up();
+
+    // Still there, typed, in the run's own result and in the record workflow's input; and flagged, not silent.
+    expect(await awaitOutcome(env.client.workflow.getHandle(first.workflowId, first.runId))).toMatchObject({
+      status: 'succeeded',
+      notRecorded: { recordWorkflowId: recorder.workflowId },
+    });
+    const started = (await recorder.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    const input = JSON.parse(
+      Buffer.from(started!.input!.payloads![0]!.data!).toString(),
+    ) as SwitchoverOutcome;
+    expect(input).toMatchObject({ runId: first.runId, status: 'succeeded', triggered: true });
+    expect(rawLinesOf(env.auditFile, first.runId)).toBe(0);
+
+    const next = await env.run('dcs', { projectId: PROJECT, instanceId, ...FAST });
+    expect(next.status).toBe('rejected');
+    expect(next.message).toContain(`(run ${first.runId}, succeeded, seen in Temporal visibility)`);
+    expect(await acceptedCount(env.sim.url, instanceId)).toBe(1);
+  }, 60_000);
+});
+
 describe('cooldown shared by every worker', () => {
   let hostA: SwitchoverTestEnv;
   let hostB: SwitchoverTestEnv;
@@ -271,9 +317,23 @@ describe('status rules', () => {
     expect(await acceptedCount(env.sim.url, jobId)).toBe(2);
   });
 
-  test('DRS: a 400 "operation too frequent" from the status call is not read as "never switched"', async () => {
+  test('DRS: an ambiguous send, then a 400 "operation too frequent" while looking: not read as "never switched", never adopted into a stale success', async () => {
     const jobId = await drsJobAfterEarlierSwitch('SUCCESS');
-    env.sim.control.patchDrsJob(jobId, { behaviour: { switchMs: 800, result: 'FAIL' } });
+    // The new switch fails, and its status keeps showing the earlier COMPLETE for a while (no START shown).
+    env.sim.control.patchDrsJob(jobId, {
+      behaviour: { switchMs: 300, staleStatusMs: 5_000, result: 'FAIL' },
+    });
+    await addFault(env.sim.url, {
+      match: { service: 'drs', path: `${jobId}/switch-vip$` },
+      fault: { type: 'reset-after-accept' },
+    });
+    const handle = await env.start('drs', { projectId: PROJECT, jobId, mode: 'source', ...FAST });
+    await waitFor(
+      // The earlier direct switch and this run's (ambiguous) send.
+      async () => (env.requests({ path: `${jobId}/switch-vip$` }).length >= 2 ? true : undefined),
+      20_000,
+    );
+    // The next attempt's look at the status is answered 400 DRS.M01503 (a throttle, not "no switch record").
     await addFault(env.sim.url, {
       match: { service: 'drs', path: `${jobId}/get-switch-vip-status` },
       fault: {
@@ -281,11 +341,32 @@ describe('status rules', () => {
         status: 400,
         body: { error_code: 'DRS.M01503', error_msg: 'Operation too frequent' },
       },
-      times: 3,
+      times: 2,
     });
-    const outcome = await outcomeOf(env.run('drs', { projectId: PROJECT, jobId, mode: 'source', ...FAST }));
+    const outcome = await awaitOutcome(handle);
+    // Unresolvable (unknown), or, once the stale window ends, the new switch's FAILED (it differs from before).
     expect(outcome.status).not.toBe('succeeded');
-    expect(await acceptedCount(env.sim.url, jobId)).toBe(2);
+    expect(outcome.status).toMatch(/^(unknown|failed)$/);
+    expect(outcome.triggered).toBe(true);
+    expect(outcome.details.vipStatusBefore).toBe('SWITCH_VIP_COMPLETE');
+    expect(await acceptedCount(env.sim.url, jobId)).toBe(2); // the earlier switch and ours: never resent
+  });
+
+  test('DRS: a 400 "operation too frequent" at preflight is retried, not read as "never switched"', async () => {
+    const jobId = await drsJobAfterEarlierSwitch('SUCCESS');
+    env.sim.control.patchDrsJob(jobId, { behaviour: { switchMs: 300, result: 'SUCCESS' } });
+    await addFault(env.sim.url, {
+      match: { service: 'drs', path: `${jobId}/get-switch-vip-status` },
+      fault: {
+        type: 'status',
+        status: 400,
+        body: { error_code: 'DRS.M01503', error_msg: 'Operation too frequent' },
+      },
+      times: 1,
+    });
+    const outcome = await env.run('drs', { projectId: PROJECT, jobId, mode: 'source', ...FAST });
+    expect(outcome.details.vipStatusBefore).toBe('SWITCH_VIP_COMPLETE');
+    expect(outcome.status).toBe('succeeded');
   });
 
   test('DWS: a switch started by someone else between preflight and trigger: rejected, nothing of ours sent', async () => {

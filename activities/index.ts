@@ -6,10 +6,12 @@ import { createDrsActivities } from './drs/activities';
 import { DRS_ERROR_CODES, drsApi } from './drs/api';
 import { createDwsActivities } from './dws/activities';
 import { DWS_ERROR_CODES, dwsApi } from './dws/api';
+import type { SwitchoverKind } from '../domain/kinds';
 import type { SwitchoverOutcome } from '../domain/outcome';
 import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
 import { createNotifyActivities, type NotifyDeps } from './notify';
-import { createSafetyActivities, type SafetyPolicy } from './safety';
+import { createValidateActivities } from './validate';
+import { createSafetyActivities, type RecentSwitch, type SafetyPolicy } from './safety';
 
 export const DEFAULT_SAFETY_POLICY: SafetyPolicy = { cooldownMinutes: 10, approvalRequiredKinds: [] };
 
@@ -28,6 +30,15 @@ export interface ActivityDeps {
   verifySettleMs?: number;
   /** Cooldown and approval policy; DEFAULT_SAFETY_POLICY when omitted. */
   safety?: SafetyPolicy;
+  /** The cooldown's shared source (Temporal visibility, see ./visibility); without it only the audit store counts. */
+  triggeredRunsOf?: (
+    resource: { kind: SwitchoverKind; projectId: string; resourceId: string },
+    since: Date,
+  ) => Promise<RecentSwitch[]>;
+  /** How long a switchover waits for the audit store before returning its outcome flagged not recorded. */
+  recordWaitSeconds?: number;
+  /** Observes each failed recordOutcome attempt (metrics: an audit store that does not take outcomes). */
+  onRecordFailed?: (outcome: SwitchoverOutcome, error: unknown) => void;
 }
 
 /** Every activity the worker registers, built from its dependencies (tests pass their own). */
@@ -57,11 +68,18 @@ export function createActivities(deps: ActivityDeps) {
       api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })),
       requestTimeoutMs: deps.requestTimeoutMs,
     }),
-    ...createRecordActivities({ audit: deps.audit, onRecorded: deps.onOutcomeRecorded }),
+    ...createRecordActivities({
+      audit: deps.audit,
+      onRecorded: deps.onOutcomeRecorded,
+      onFailed: deps.onRecordFailed,
+    }),
+    ...createValidateActivities(),
     ...createNotifyActivities(deps.notify ?? { namespace: 'default' }),
     ...createSafetyActivities({
       policy: deps.safety ?? DEFAULT_SAFETY_POLICY,
       notificationsEnabled: Boolean(deps.notify?.webhook),
+      triggeredRunsOf: deps.triggeredRunsOf,
+      recordWaitSeconds: deps.recordWaitSeconds,
       outcomesOf: async ({ kind, projectId, resourceId }) =>
         (await deps.audit.list({ kind, resource: resourceId })).filter((o) => o.projectId === projectId),
     }),

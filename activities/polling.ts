@@ -12,6 +12,8 @@ export interface Observation {
   /** A job id discovered while polling (e.g. found in the instance's task list after a 204 swap). */
   jobId?: string;
   facts?: Facts;
+  /** With `failed`: the resource was seen moved all the same (the skeleton then verifies, never `failed`). */
+  moved?: boolean;
 }
 
 /** Progress kept in heartbeat details, so a retried attempt (another worker) resumes where it stopped. */
@@ -67,7 +69,7 @@ export async function pollUntilDone(options: PollOptions): Promise<AwaitReport> 
       progress.facts = { ...progress.facts, ...seen.facts };
       lastCloudError = seen.cloudError;
       if (seen.state !== 'running') {
-        return report(seen.state, progress, seen.cloudError);
+        return { ...report(seen.state, progress, seen.cloudError), ...(seen.moved ? { moved: true } : {}) };
       }
     } catch (error) {
       if (!isTransient(error)) throw error;

@@ -93,6 +93,10 @@ export function describeOutcome(outcome: SwitchoverOutcome): string {
       ? `  cloud error ${outcome.cloudError.code ?? ''} ${outcome.cloudError.message}`.replace(/ +/g, ' ')
       : '',
     `  duration   ${(outcome.durationMs / 1000).toFixed(1)} s (${outcome.startedAt} → ${outcome.finishedAt})`,
+    typeof outcome.details.warning === 'string' ? `  WARNING    ${outcome.details.warning}` : '',
+    outcome.notRecorded
+      ? `  NOT RECORDED in the audit store yet (${outcome.notRecorded.reason}); workflow ${outcome.notRecorded.recordWorkflowId} keeps retrying`
+      : '',
   ];
   return lines.filter(Boolean).join('\n');
 }

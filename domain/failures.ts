@@ -36,6 +36,8 @@ export const NON_RETRYABLE_CLOUD_FAILURES: readonly CloudFailureType[] = [
 
 /** Thrown by a workflow whose outcome is not `succeeded`; the outcome is its first detail. */
 export const SWITCHOVER_NOT_SUCCEEDED = 'SwitchoverNotSucceeded';
+/** Failure type of an outcome that cannot be recorded (missing identity): retrying cannot help. */
+export const INVALID_OUTCOME = 'InvalidOutcomeError';
 /** Thrown when the workflow input fails validation. */
 export const INVALID_INPUT = 'InvalidSwitchoverInput';
 

@@ -13,9 +13,9 @@ export interface ApprovalDecision {
 export const OUTCOME_STATUSES = [
   /** The switch happened and was verified. */
   'succeeded',
-  /** The cloud refused or failed the switch. */
+  /** The cloud says this switch failed, and nothing was seen to move. */
   'failed',
-  /** Refused before anything was sent: preflight, cooldown, or an approver's reject. */
+  /** Refused before anything was sent: preflight, cooldown, an approver's reject, or a trigger refused. */
   'rejected',
   /** The deadline passed (or the trigger's fate could not be established): the switch may still happen. */
   'unknown',
@@ -63,4 +63,9 @@ export interface SwitchoverOutcome {
   approval?: ApprovalDecision;
   /** Service-specific facts (e.g. master before/after, data-loss window). */
   details: Record<string, string | number | boolean | null>;
+  /**
+   * Set only on the outcome the workflow returns when the audit store did not take it in time: why, and the
+   * workflow (`record:<workflowId>:<runId>`) that keeps retrying until it does. The record itself never carries it.
+   */
+  notRecorded?: { reason: string; recordWorkflowId: string };
 }

@@ -43,12 +43,20 @@ export interface AwaitReport {
   transientErrors: number;
   summary: string;
   facts: Facts;
+  /**
+   * The resource was seen moved (master moved, roles swapped) although the cloud's word is `failed`: the skeleton
+   * then verifies instead of reporting `failed` (a switch that moved is never `failed`).
+   */
+  moved?: boolean;
 }
 
 export interface VerifyReport {
+  /** The switch itself is verified (the resource moved as asked). */
   ok: boolean;
   summary: string;
   facts: Facts;
+  /** Switched, but something looks off (a task still running, the DR not `running`): a warning on `succeeded`. */
+  warning?: string;
 }
 
 /** Arguments of the phase activities every service implements. */

@@ -4,17 +4,19 @@
  * `test/fixtures/histories/<workflowType>-<case>.json` (the JSON of `temporal workflow show -o json`).
  * `test/unit/replay.test.ts` replays every fixture against the current bundle and fails on nondeterminism.
  *
- *   npm run replay:record                      # record every case, overwriting fixtures of the same name
- *   npm run replay:record -- --clean           # first delete the fixtures of the recorded workflow types
+ *   npm run replay:record                      # record the cases that have no fixture yet (existing ones are kept)
  *   npm run replay:record -- --only dcs,drs    # only these kinds (and the notification child with dcs)
+ *   npm run replay:record -- --overwrite       # also re-record existing fixtures (see below: almost never)
+ *   npm run replay:record -- --clean           # delete the recorded types' fixtures first (implies --overwrite)
  *
- * Re-record after a workflow change that is meant to change histories (and has never run in production, or is
- * guarded by `patched()`); keep the fixtures of versions that did run, under other names, so replay keeps
- * proving that running workflows survive the deploy. Every case checks its outcome: a case that no longer ends
- * as intended fails the recording instead of writing a misleading fixture.
+ * Fixtures are histories of code that ran: they are never re-recorded (README, "Changing workflow code"). A new
+ * path gets a new case here and its fixture is added beside the old ones; a change of the command sequence is
+ * guarded by `patched()` so the old fixtures keep replaying. `--overwrite`/`--clean` are only for a workflow type
+ * that has never run anywhere. Every case checks its outcome: a case that no longer ends as intended fails the
+ * recording instead of writing a misleading fixture.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +31,7 @@ import {
   type Worker,
 } from '@temporalio/worker';
 import { awaitOutcome, decideApproval, startSwitchover, type SwitchoverProgress } from '../client';
-import { openAuditStore } from '../activities/audit';
+import { openAuditStore, type AuditStore } from '../activities/audit';
 import { SWITCHOVER_KINDS, WORKFLOW_TYPES, type SwitchoverKind } from '../domain/kinds';
 import type { OutcomeStatus } from '../domain/outcome';
 import { startSimulator, type RunningSimulator } from '../simulator/server';
@@ -42,6 +44,46 @@ const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
 const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 const QUEUE = 'record-histories';
 const NOTIFY_QUEUE = 'record-histories-notify';
+/** A worker whose audit store refuses appends for a while (the record hand-off path). */
+const OUTAGE_QUEUE = 'record-histories-outage';
+const OUTAGE_MS = 6_000;
+
+/** The trigger request of a kind, as a fault's path regex. */
+const TRIGGER_PATH = {
+  dcs: (id: string) => `/instances/${id}/(swap|async-swap)$`,
+  dws: (id: string) => `/disaster-recovery/${id}/(switchover|failover)$`,
+  drs: (id: string) => `/jobs/${id}/switch-vip$`,
+} as const;
+
+/** An answer "busy, try later" to the trigger, in each service's shape. */
+const BUSY_ANSWER = {
+  dcs: { error_code: 'DCS.4017', error_msg: 'A job is running on the instance.' },
+  dws: { error_code: 'DWS.10104', error_msg: 'A DR operation is already in progress.' },
+  drs: { error_code: 'DRS.M01503', error_msg: 'Operation too frequent.' },
+} as const;
+
+function triggerFault(sim: RunningSimulator, kind: SwitchoverKind, id: string, fault: unknown, times = 1) {
+  sim.control.addFault({
+    match: { path: TRIGGER_PATH[kind](id), method: kind === 'dcs' ? undefined : 'POST' },
+    fault,
+    times,
+  });
+}
+
+/** A switch made directly on the cloud (not by a workflow): someone else's, or an earlier one. */
+async function switchOnTheCloud(sim: RunningSimulator, kind: SwitchoverKind, id: string): Promise<void> {
+  const path = {
+    dcs: `/v2/${PROJECT}/instances/${id}/swap`,
+    dws: `/v2/${PROJECT}/disaster-recovery/${id}/switchover`,
+    drs: `/v3/${PROJECT}/jobs/${id}/switch-vip`,
+  }[kind];
+  const answer = await fetch(`${sim.url}${path}`, {
+    method: 'POST',
+    headers: { 'X-Auth-Token': 'sim-token', 'Content-Type': 'application/json' },
+    body: JSON.stringify(kind === 'drs' ? { mode: 'source' } : {}),
+  });
+  if (answer.status >= 300) throw new Error(`switch on the cloud: ${answer.status} ${await answer.text()}`);
+}
 
 /** How a case's resource behaves in the simulator. */
 type Behaviour = 'normal' | 'fail' | 'refuse' | 'stuck';
@@ -52,6 +94,10 @@ interface Case {
   expect: OutcomeStatus;
   input?: Record<string, unknown>;
   taskQueue?: string;
+  /** Only these kinds (default: every kind). */
+  kinds?: SwitchoverKind[];
+  /** Sets the resource up after seeding (faults, an earlier switch made directly on the cloud). */
+  prepare?: (sim: RunningSimulator, kind: SwitchoverKind, resourceId: string) => unknown;
   /** Acts on the running switchover (approve, cancel...) while the script awaits its outcome. */
   drive?: (run: RunContext) => Promise<void>;
 }
@@ -117,6 +163,109 @@ const CASES: Case[] = [
   },
   { name: 'scheduled', behaviour: 'normal', expect: 'succeeded', input: { notBefore: 'in 2s' } },
   { name: 'succeeded-notified', behaviour: 'normal', expect: 'succeeded', taskQueue: NOTIFY_QUEUE },
+  // Paths added with issue 11 (recorded with patched() markers; the cases above are kept as they were recorded).
+  {
+    name: 'trigger-retry',
+    behaviour: 'normal',
+    expect: 'succeeded',
+    prepare: (sim, kind, id) =>
+      triggerFault(
+        sim,
+        kind,
+        id,
+        kind === 'dws'
+          ? { type: 'throttle', retryAfterSeconds: 1 }
+          : { type: 'status', status: 400, body: BUSY_ANSWER[kind] },
+      ),
+  },
+  {
+    name: 'adopted',
+    behaviour: 'normal',
+    expect: 'succeeded',
+    prepare: (sim, kind, id) => triggerFault(sim, kind, id, { type: 'reset-after-accept' }),
+  },
+  {
+    name: 'unresolvable',
+    behaviour: 'normal',
+    expect: 'unknown',
+    kinds: ['drs'],
+    // An earlier switch completed; the trigger is lost on the way (nothing happens): the status cannot tell.
+    prepare: async (sim, kind, id) => {
+      await switchOnTheCloud(sim, kind, id);
+      await until(() => sim.control.getDrsJob(id)?.switchStatus === 'SWITCH_VIP_COMPLETE', 'earlier switch');
+      triggerFault(sim, kind, id, { type: 'reset' });
+    },
+  },
+  {
+    name: 'trigger-refused',
+    behaviour: 'normal',
+    expect: 'rejected',
+    input: { timeoutSeconds: 4 },
+    prepare: (sim, kind, id) =>
+      kind === 'drs'
+        ? sim.control.patchDrsJob(id, { behaviour: { result: 'REJECT' } })
+        : triggerFault(sim, kind, id, { type: 'status', status: 400, body: BUSY_ANSWER[kind] }, -1),
+  },
+  {
+    name: 'succeeded-warning',
+    behaviour: 'normal',
+    expect: 'succeeded',
+    kinds: ['dcs', 'dws'],
+    prepare: (sim, kind, id) =>
+      kind === 'dws'
+        ? sim.control.patchDwsDisasterRecovery(id, { behaviour: { result: 'SWAPPED_ABNORMAL' } })
+        : undefined,
+    // DCS: a backup task starts while the swap runs: the master moved, the instance is busy after it.
+    drive: async (run) => {
+      if (run.kind !== 'dcs') return;
+      await until(() => triggersOf(run).length > 0, 'the trigger');
+      run.sim.control.patchDcsInstance(run.resourceId, { task: 'BACKUPING' });
+    },
+  },
+  {
+    name: 'unknown-unverified',
+    behaviour: 'normal',
+    expect: 'unknown',
+    kinds: ['dcs'],
+    // No /groups (master not verifiable) and a task after the job: the job's success cannot be verified.
+    prepare: (sim, _kind, id) =>
+      sim.control.addFault({
+        match: { path: `/instance/${id}/groups$` },
+        fault: { type: 'status', status: 404, body: { error_code: 'DCS.4001', error_msg: 'not found' } },
+        times: -1,
+      }),
+    drive: async (run) => {
+      await until(() => triggersOf(run).length > 0, 'the trigger');
+      run.sim.control.patchDcsInstance(run.resourceId, { task: 'BACKUPING' });
+    },
+  },
+  {
+    name: 'unknown-unattributed',
+    behaviour: 'normal',
+    expect: 'unknown',
+    kinds: ['drs'],
+    input: { timeoutSeconds: 3 },
+    // An earlier switch completed; the new one's status never moves from it and START is never shown.
+    prepare: async (sim, kind, id) => {
+      await switchOnTheCloud(sim, kind, id);
+      await until(() => sim.control.getDrsJob(id)?.switchStatus === 'SWITCH_VIP_COMPLETE', 'earlier switch');
+      sim.control.patchDrsJob(id, { behaviour: { switchMs: 200, staleStatusMs: 400 } });
+    },
+  },
+  {
+    name: 'rejected-foreign-change',
+    behaviour: 'normal',
+    expect: 'rejected',
+    kinds: ['dws', 'drs'],
+    input: { requireApproval: true, requestedBy: 'alice' },
+    // Someone else switches on the cloud while the run waits for approval: the trigger refuses, nothing sent.
+    drive: async (run) => {
+      await untilPhase(run, 'approval');
+      await switchOnTheCloud(run.sim, run.kind, run.resourceId);
+      await decideApproval(run.client, run.handle.workflowId, 'approve', { by: 'bob', comment: 'go' });
+    },
+  },
+  { name: 'not-recorded', behaviour: 'normal', expect: 'succeeded', kinds: ['dcs'], taskQueue: OUTAGE_QUEUE },
 ];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -197,8 +346,13 @@ function seed(sim: RunningSimulator, kind: SwitchoverKind, id: string, behaviour
   }
 }
 
-function writeFixture(name: string, json: string): string {
+/**
+ * Writes one fixture; an existing one is kept (histories of code that ran are never re-recorded), unless
+ * `--overwrite` asks for it. Returns the file, or '' when it was kept.
+ */
+function writeFixture(name: string, json: string, overwrite: boolean): string {
   const file = path.join(FIXTURES_DIR, `${name}.json`);
+  if (!overwrite && existsSync(file)) return '';
   writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
   return file;
 }
@@ -207,9 +361,11 @@ async function recordCase(
   ctx: { client: Client; sim: RunningSimulator },
   kind: SwitchoverKind,
   spec: Case,
+  overwrite: boolean,
 ): Promise<string[]> {
   const resourceId = `replay-${kind}-${spec.name}-${Date.now().toString(36)}`;
   const fields = seed(ctx.sim, kind, resourceId, spec.behaviour);
+  await spec.prepare?.(ctx.sim, kind, resourceId);
   const input: Record<string, unknown> = {
     projectId: PROJECT,
     requestedBy: 'recorder',
@@ -225,16 +381,43 @@ async function recordCase(
   if (outcome.status !== spec.expect) {
     throw new Error(`${label}: expected outcome ${spec.expect}, got ${outcome.status}: ${outcome.message}`);
   }
-  const written = [writeFixture(label, historyToJSON(await handle.fetchHistory()))];
+  const written = [writeFixture(label, historyToJSON(await handle.fetchHistory()), overwrite)];
   if (spec.taskQueue === NOTIFY_QUEUE && kind === 'dcs') {
     // The abandoned notification child: its own workflow type, its own fixture.
     const child = ctx.client.workflow.getHandle(`notify:${outcome.workflowId}:${outcome.runId}`);
     await child.result();
     written.push(
-      writeFixture('notifySwitchoverOutcome-delivered', historyToJSON(await child.fetchHistory())),
+      writeFixture('notifySwitchoverOutcome-delivered', historyToJSON(await child.fetchHistory()), overwrite),
+    );
+  }
+  if (spec.taskQueue === OUTAGE_QUEUE) {
+    if (!outcome.notRecorded) throw new Error(`${label}: expected the outcome flagged not recorded`);
+    const recorder = ctx.client.workflow.getHandle(outcome.notRecorded.recordWorkflowId);
+    await recorder.result();
+    written.push(
+      writeFixture(
+        'recordSwitchoverOutcome-after-outage',
+        historyToJSON(await recorder.fetchHistory()),
+        overwrite,
+      ),
     );
   }
   return written;
+}
+
+/** The audit store, refusing appends during its first `ms` (an outage at record time). */
+function refusingFor(store: AuditStore, ms: number): AuditStore {
+  const until = Date.now() + ms;
+  return {
+    backend: store.backend,
+    describe: () => store.describe(),
+    list: (query) => store.list(query),
+    close: () => store.close(),
+    append: async (outcome) => {
+      if (Date.now() < until) throw new Error(`${store.describe()} is unavailable (recording outage)`);
+      return store.append(outcome);
+    },
+  };
 }
 
 async function startWebhookReceiver(): Promise<{ url: string; server: Server }> {
@@ -246,19 +429,21 @@ async function startWebhookReceiver(): Promise<{ url: string; server: Server }> 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, server };
 }
 
-function parseArgs(argv: string[]): { clean: boolean; kinds: SwitchoverKind[] } {
+function parseArgs(argv: string[]): { clean: boolean; overwrite: boolean; kinds: SwitchoverKind[] } {
   const clean = argv.includes('--clean');
+  const overwrite = clean || argv.includes('--overwrite');
   const at = argv.indexOf('--only');
   const only = at >= 0 ? (argv[at + 1] ?? '').split(',').filter(Boolean) : [...SWITCHOVER_KINDS];
   const unknown = only.filter((k) => !(SWITCHOVER_KINDS as readonly string[]).includes(k));
   if (unknown.length || only.length === 0) {
     throw new Error(`--only takes kinds from ${SWITCHOVER_KINDS.join(', ')}, comma-separated`);
   }
-  return { clean, kinds: only as SwitchoverKind[] };
+  return { clean, overwrite, kinds: only as SwitchoverKind[] };
 }
 
 export async function recordHistories(options: {
   clean: boolean;
+  overwrite: boolean;
   kinds: SwitchoverKind[];
 }): Promise<string[]> {
   Runtime.install({
@@ -285,6 +470,7 @@ export async function recordHistories(options: {
     for (const [taskQueue, extra] of [
       [QUEUE, {}],
       [NOTIFY_QUEUE, { SWITCHOVER_WEBHOOK_URL: webhook.url }],
+      [OUTAGE_QUEUE, { SWITCHOVER_RECORD_WAIT_SECONDS: '1' }],
     ] as const) {
       const config = loadWorkerConfig({
         TEMPORAL_ADDRESS: server.address,
@@ -296,7 +482,8 @@ export async function recordHistories(options: {
         SWITCHOVER_AUDIT_FILE: path.join(workDir, `${taskQueue}.jsonl`),
         ...extra,
       });
-      const audit = openAuditStore(config.audit);
+      const opened = openAuditStore(config.audit);
+      const audit = taskQueue === OUTAGE_QUEUE ? refusingFor(opened, OUTAGE_MS) : opened;
       const worker = await createSwitchoverWorker({
         config,
         connection: nativeConnection,
@@ -317,18 +504,25 @@ export async function recordHistories(options: {
       }
     }
     const cases = options.kinds.flatMap((kind) =>
-      CASES.filter((spec) => spec.taskQueue !== NOTIFY_QUEUE || kind === 'dcs').map((spec) => ({
-        kind,
-        spec,
-      })),
+      CASES.filter((spec) => spec.taskQueue !== NOTIFY_QUEUE || kind === 'dcs')
+        .filter((spec) => !spec.kinds || spec.kinds.includes(kind))
+        .filter(
+          (spec) =>
+            options.overwrite ||
+            !existsSync(path.join(FIXTURES_DIR, `${WORKFLOW_TYPES[kind]}-${spec.name}.json`)),
+        )
+        .map((spec) => ({ kind, spec })),
     );
     console.log(`running ${cases.length} switchovers...`);
     const results = await Promise.allSettled(
-      cases.map(({ kind, spec }) => recordCase({ client, sim }, kind, spec)),
+      cases.map(({ kind, spec }) => recordCase({ client, sim }, kind, spec, options.overwrite)),
     );
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
     if (failures.length) throw new Error(`some cases were not recorded:\n  ${failures.join('\n  ')}`);
-    const written = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : [])).sort();
+    const written = results
+      .flatMap((r) => (r.status === 'fulfilled' ? r.value : []))
+      .filter(Boolean)
+      .sort();
     return written;
   } finally {
     for (const { worker } of workers) worker.shutdown();

@@ -26,7 +26,7 @@ export const DRS_CODES = {
   /** with 202 and status "failed" */
   switchInProgress: 'DRS.M01504',
   /** unverified: which code the status call answers before any switch (400) */
-  noSwitchRecord: 'DRS.M00304',
+  noSwitchRecord: 'DRS.M05003',
   /** unverified: error_code of a SWITCH_VIP_FAILED status */
   switchFailed: 'DRS.M05100',
   /** unverified: error_code of a REJECT answer (202, status "failed") */

@@ -33,17 +33,20 @@ const behaviourSchema = z
   .object({
     /** How long `switchovering` lasts (default 1000). */
     switchMs: z.number().int().min(0).max(86_400_000).optional(),
-    /** SUCCESS swaps the roles; FAIL ends in `abnormal` with the roles unchanged (default SUCCESS). */
-    result: z.enum(['SUCCESS', 'FAIL']).optional(),
+    /** SUCCESS swaps the roles; FAIL ends in `abnormal` with the roles unchanged; SWAPPED_ABNORMAL swaps the roles
+     *  and ends in `abnormal` (the switch moved, the DR's replication did not come back) (default SUCCESS). */
+    result: z.enum(['SUCCESS', 'FAIL', 'SWAPPED_ABNORMAL']).optional(),
     /** A planned switchover is degraded to a failover (event `switchoverContinueAsFailoverDisasterRecovery`):
      *  the roles swap but unsynchronized data is lost (last_success_time is not refreshed). */
     degradeToFailover: z.boolean().optional(),
   })
   .strict();
 
+type DwsResult = 'SUCCESS' | 'FAIL' | 'SWAPPED_ABNORMAL';
+
 export interface DwsBehaviour {
   switchMs: number;
-  result: 'SUCCESS' | 'FAIL';
+  result: DwsResult;
   degradeToFailover: boolean;
 }
 
@@ -121,10 +124,10 @@ interface DrState {
     kind: OperationKind;
     startedAt: number;
     endsAt: number;
-    result: 'SUCCESS' | 'FAIL';
+    result: DwsResult;
     degrade: boolean;
   } | null;
-  events: Array<{ at: string; event: string; result: 'SUCCESS' | 'FAIL' }>;
+  events: Array<{ at: string; event: string; result: DwsResult }>;
 }
 
 /** Internal view of a DR for the control API. */
@@ -265,9 +268,9 @@ export class DwsStore {
               ? 'switchoverContinueAsFailoverDisasterRecovery'
               : 'switchoverDisasterRecovery';
         state.events.push({ at: new Date(op.endsAt).toISOString(), event, result: op.result });
-        if (op.result === 'SUCCESS') {
+        if (op.result === 'SUCCESS' || op.result === 'SWAPPED_ABNORMAL') {
           state.primaryIndex = state.primaryIndex === 0 ? 1 : 0;
-          state.status = 'running';
+          state.status = op.result === 'SWAPPED_ABNORMAL' ? 'abnormal' : 'running';
           // A planned switchover synchronizes everything first; a failover keeps the last synchronization.
           if (!asFailover) state.lastSuccessMs = op.endsAt;
           if (asFailover) {

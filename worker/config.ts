@@ -107,6 +107,16 @@ const envSchema = z.object({
     .min(0, { message: 'SWITCHOVER_COOLDOWN_MINUTES must be at least 0' })
     .max(7 * 24 * 60, { message: 'SWITCHOVER_COOLDOWN_MINUTES must be at most 10080 (7 days)' })
     .default(10),
+  /**
+   * How long a switchover waits for the audit store before it returns its outcome flagged not recorded; a record
+   * workflow (`record:<workflowId>:<runId>`) keeps retrying for up to 30 days either way.
+   */
+  SWITCHOVER_RECORD_WAIT_SECONDS: z.coerce
+    .number({ error: 'SWITCHOVER_RECORD_WAIT_SECONDS must be a number of seconds' })
+    .int({ message: 'SWITCHOVER_RECORD_WAIT_SECONDS must be a whole number' })
+    .min(1, { message: 'SWITCHOVER_RECORD_WAIT_SECONDS must be at least 1' })
+    .max(3600, { message: 'SWITCHOVER_RECORD_WAIT_SECONDS must be at most 3600' })
+    .default(120),
   /** Kinds whose switchovers always wait for an approval, comma-separated (e.g. `dws,drs`); empty = none. */
   SWITCHOVER_REQUIRE_APPROVAL: z
     .string()
@@ -143,6 +153,8 @@ export interface WorkerConfig {
   requestTimeoutMs: number;
   /** Cooldown and approval policy (SWITCHOVER_COOLDOWN_MINUTES, SWITCHOVER_REQUIRE_APPROVAL). */
   safety: SafetyPolicy;
+  /** SWITCHOVER_RECORD_WAIT_SECONDS. */
+  recordWaitSeconds: number;
   /** The JSON Lines audit file (SWITCHOVER_AUDIT_FILE), also set when the backend is postgres. */
   auditFile: string;
   /** Where outcomes are recorded (SWITCHOVER_AUDIT_BACKEND / _FILE / _DATABASE_URL). */
@@ -230,6 +242,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       cooldownMinutes: e.SWITCHOVER_COOLDOWN_MINUTES,
       approvalRequiredKinds: e.SWITCHOVER_REQUIRE_APPROVAL,
     },
+    recordWaitSeconds: e.SWITCHOVER_RECORD_WAIT_SECONDS,
     auditFile: e.SWITCHOVER_AUDIT_FILE,
     audit,
     notify: {

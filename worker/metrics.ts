@@ -9,7 +9,8 @@
  * Switchover metrics:
  *   switchover_outcomes_total{kind,outcome}                       one per workflow run (counted when recorded)
  *   switchover_duration_seconds{kind,outcome}                     histogram: start to finish of the switchover
- *   switchover_audit_appends_total{backend,result}                written | already-recorded (retried appends)
+ *   switchover_audit_appends_total{backend,result}                written | already-recorded (retried appends) |
+ *                                                                 failed (the store did not take it: alert on it)
  *   switchover_cloud_requests_total{service,operation,status}     cloud API calls; status = HTTP code or network
  *   switchover_cloud_request_duration_seconds{service,operation}  histogram
  *   switchover_notifications_total{result}                        webhook attempts: sent | failed | disabled
@@ -94,6 +95,11 @@ export class SwitchoverMetrics {
     if (Number.isFinite(outcome.durationMs) && outcome.durationMs >= 0) {
       this.durations.observe(labels, outcome.durationMs / 1000);
     }
+  };
+
+  /** recordOutcome's failed attempts: the audit store is not taking outcomes (they are retried for days). */
+  readonly observeRecordFailed = (backend: string): void => {
+    this.auditAppends.inc({ backend, result: 'failed' });
   };
 
   /** CloudClient's onCall hook (never sees headers or bodies). */

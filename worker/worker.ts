@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { openAuditStore, type AuditStore } from '../activities/audit';
+import { visibilityTriggeredRuns } from '../activities/visibility';
 import type { WorkerConfig } from './config';
 import type { SwitchoverMetrics } from './metrics';
 
@@ -47,8 +48,12 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
       onOutcomeRecorded: metrics
         ? (outcome, result) => metrics.observeRecorded(outcome, result, audit.backend)
         : undefined,
+      onRecordFailed: metrics ? () => metrics.observeRecordFailed(audit.backend) : undefined,
       verifySettleMs: options.verifySettleMs,
       safety: config.safety,
+      // The cooldown's second source, shared by every worker: this worker's own connection to Temporal.
+      triggeredRunsOf: visibilityTriggeredRuns(options.connection.workflowService, config.temporal.namespace),
+      recordWaitSeconds: config.recordWaitSeconds,
     }),
   });
 }

@@ -7,7 +7,9 @@ import {
   ActivityFailure,
   ApplicationFailure,
   proxyActivities,
+  proxyLocalActivities,
   type ActivityOptions,
+  type LocalActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
@@ -28,6 +30,11 @@ export type Activities = ReturnType<typeof createActivities>;
 /** The activities, with the options (timeouts, retries, UI summary) of this call. */
 export function activities(options: ActivityOptions): Activities {
   return proxyActivities<Activities>(options);
+}
+
+/** The activities as local activities (run in the workflow's worker, result recorded as a marker). */
+export function localActivities(options: LocalActivityOptions): Activities {
+  return proxyLocalActivities<Activities>(options);
 }
 
 /** Names of the registered activities whose signature is `Fn`. */

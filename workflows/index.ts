@@ -4,4 +4,5 @@ export { dwsDisasterRecoverySwitchover } from './dws';
 export { drsVipSwitchover } from './drs';
 export { progressQuery } from './switchover';
 export { notifySwitchoverOutcome } from './notify';
+export { recordSwitchoverOutcome } from './record';
 export { approveUpdate, rejectUpdate } from './approval';

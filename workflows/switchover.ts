@@ -11,6 +11,7 @@ import {
   defineQuery,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -35,11 +36,12 @@ import type {
   VerifyArgs,
   VerifyReport,
 } from '../domain/reports';
-import { SA_KIND, SA_OUTCOME, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
+import { SA_KIND, SA_OUTCOME, SA_PROJECT, SA_RESOURCE, SA_TRIGGERED } from '../domain/search-attributes';
 import type { PolicyAnswer } from '../activities/safety';
 import {
   activities,
   failureCause,
+  localActivities,
   NON_RETRYABLE,
   phaseActivity,
   READ_RETRY,
@@ -49,8 +51,49 @@ import {
 } from './activity-calls';
 import { installApprovalGate, type ApprovalGate } from './approval';
 import { startNotification } from './notify';
+import { handOffRecording, RECORD_ATTEMPT } from './record';
 
 type CommonParams = z.output<z.ZodObject<typeof commonSwitchoverFields>>;
+
+/**
+ * `patched()` IDs: each guards one change of the command sequence, so runs started before it replay as they ran
+ * (README, "Changing workflow code"). Never rename or reuse one; remove it only with `deprecatePatch` once no run
+ * from before it can exist.
+ */
+export const PATCHES = {
+  /** Input parsed in a local activity (its result is history), not inline (replay then re-parses). */
+  validateInLocalActivity: 'validate-input-in-local-activity',
+  /** SwitchoverTriggered upserted before the trigger (and back to false when nothing was sent). */
+  triggeredSearchAttribute: 'switchover-triggered-search-attribute',
+} as const;
+
+/**
+ * The status rules, written once (every phase ends through them):
+ * - `succeeded` only when the switch is verified; switched but something looks off → `succeeded` with a `warning`
+ *   fact;
+ * - `failed` only when the cloud says this switch failed and nothing was seen to move;
+ * - the resource moved, or the cloud's word is ambiguous (reported success not verified, a status that cannot be
+ *   attributed to this switch, deadline) → `unknown`, never `failed`;
+ * - nothing sent → `rejected` (preflight, cooldown, approver, a trigger refused) or `cancelled`, never `failed`.
+ */
+const RULES = {
+  notSent: (message: string, cloudError?: CloudError): Ending => ({
+    status: 'rejected',
+    message,
+    cloudError,
+  }),
+  cloudFailed: (message: string, cloudError?: CloudError): Ending => ({
+    status: 'failed',
+    message,
+    cloudError,
+  }),
+  unresolved: (message: string, cloudError?: CloudError): Ending => ({
+    status: 'unknown',
+    message,
+    cloudError,
+  }),
+  verified: (message: string): Ending => ({ status: 'succeeded', message }),
+} as const;
 
 export interface SwitchoverSpec<Schema extends z.ZodType, State> extends SwitchoverDefinition<Schema> {
   input: unknown;
@@ -101,11 +144,8 @@ const VERIFY_PHASE: ActivityOptions = {
 };
 /** One last look after a cancellation: quick, at most one retry; the report is best effort. */
 const LAST_LOOK: ActivityOptions = { startToCloseTimeout: '30s', retry: { maximumAttempts: 2 } };
-/** Recording must not be lost to a short store outage: retries with backoff up to 30 s. */
-const RECORD: ActivityOptions = {
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
-};
+/** How long the run waits for the audit store before returning its outcome flagged not recorded (then handed off). */
+const DEFAULT_RECORD_WAIT_SECONDS = 120;
 
 /** How a run ends: the outcome's status and one line for humans. */
 interface Ending {
@@ -137,6 +177,8 @@ interface Run<State> {
   awaited?: AwaitReport;
   /** The switch may have been sent: a receipt, or an attempt that may have reached the cloud. */
   triggered: boolean;
+  /** SwitchoverTriggered was upserted `true` (PATCHES.triggeredSearchAttribute). */
+  markedTriggered?: boolean;
   /** Facts the skeleton adds to the outcome (cooldown, dry run, verification). */
   facts: Facts;
 }
@@ -145,13 +187,14 @@ interface Run<State> {
 export async function runSwitchover<Schema extends z.ZodType, State>(
   spec: SwitchoverSpec<Schema, State>,
 ): Promise<SwitchoverOutcome> {
-  const run = beginRun(spec);
+  const run = await beginRun(spec);
   let ending: Ending;
   try {
     ending =
       (await waitForSchedule(run)) ??
       (await preflightPhase(run)) ??
       (await approvalPhase(run)) ??
+      markTriggering(run) ??
       (await triggerPhase(run)) ??
       (await awaitPhase(run)) ??
       (await verifyPhase(run));
@@ -163,19 +206,14 @@ export async function runSwitchover<Schema extends z.ZodType, State>(
 }
 
 /** validate: the client checked already; check again, since anyone can start a workflow by type name. */
-function beginRun<Schema extends z.ZodType, State>(spec: SwitchoverSpec<Schema, State>): Run<State> {
+async function beginRun<Schema extends z.ZodType, State>(
+  spec: SwitchoverSpec<Schema, State>,
+): Promise<Run<State>> {
   const info = workflowInfo();
   const startedAt = Date.now();
   const progress: SwitchoverProgress = { phase: 'validate', polls: 0 };
   setHandler(progressQuery, () => progress);
-  let params: CommonParams;
-  try {
-    params = parseInput(spec.workflowType, spec.schema, spec.input) as CommonParams;
-  } catch (error) {
-    if (error instanceof InputValidationError)
-      throw ApplicationFailure.nonRetryable(error.message, INVALID_INPUT);
-    throw error;
-  }
+  const params = await validatedParams(spec);
   const resourceId = spec.resourceOf(params as z.output<Schema>);
   const expectedId = switchoverWorkflowId(spec.kind, params.projectId, resourceId);
   if (info.workflowId !== expectedId) {
@@ -207,6 +245,47 @@ function beginRun<Schema extends z.ZodType, State>(spec: SwitchoverSpec<Schema, 
     triggered: false,
     facts: {},
   };
+}
+
+/**
+ * The parsed input. New runs parse in a local activity: the params are then part of the history and replay uses
+ * them as they were, so a later schema edit cannot change a running switchover. Runs started before that
+ * (PATCHES.validateInLocalActivity) parse inline, as they did.
+ */
+async function validatedParams<Schema extends z.ZodType, State>(
+  spec: SwitchoverSpec<Schema, State>,
+): Promise<CommonParams> {
+  if (patched(PATCHES.validateInLocalActivity)) {
+    try {
+      return (await localActivities({
+        startToCloseTimeout: '10s',
+        retry: { maximumAttempts: 3, nonRetryableErrorTypes: [INVALID_INPUT] },
+      }).validateSwitchoverInput({ kind: spec.kind, input: spec.input })) as CommonParams;
+    } catch (error) {
+      const cause = failureCause(error);
+      if (cause.type === INVALID_INPUT) throw ApplicationFailure.nonRetryable(cause.message, INVALID_INPUT);
+      throw error;
+    }
+  }
+  try {
+    return parseInput(spec.workflowType, spec.schema, spec.input) as CommonParams;
+  } catch (error) {
+    if (error instanceof InputValidationError)
+      throw ApplicationFailure.nonRetryable(error.message, INVALID_INPUT);
+    throw error;
+  }
+}
+
+/**
+ * From here the switch may be sent: SwitchoverTriggered = true in visibility before the first attempt, so the
+ * cooldown counts this run even if it is terminated mid-trigger or its record is lost. Set back to false in
+ * `finish` when nothing was sent after all.
+ */
+function markTriggering(run: Run<unknown>): undefined {
+  if (run.params.dryRun || !patched(PATCHES.triggeredSearchAttribute)) return undefined;
+  upsertSearchAttributes([{ key: SA_TRIGGERED, value: 'true' }]);
+  run.markedTriggered = true;
+  return undefined;
 }
 
 function enter(run: Run<unknown>, phase: Phase): void {
@@ -362,17 +441,12 @@ async function triggerPhase<State>(run: Run<State>): Promise<Ending | undefined>
 /** The trigger phase ended without a receipt: refused (nothing sent) or ambiguous (may have been sent). */
 function triggerRefused(run: Run<unknown>, cause: FailureCause): Ending {
   if (!run.triggered) {
-    return {
-      status: 'failed',
-      message: `the cloud refused the switchover; nothing was started: ${cause.message}`,
-      cloudError: cause.cloudError,
-    };
+    return RULES.notSent(`the switchover was not sent: ${cause.message}`, cause.cloudError);
   }
-  return {
-    status: 'unknown',
-    message: `the switch may have been sent but its fate cannot be established (${cause.message}); check the resource before retrying`,
-    cloudError: cause.cloudError,
-  };
+  return RULES.unresolved(
+    `the switch may have been sent but its fate cannot be established (${cause.message}); check the resource before retrying`,
+    cause.cloudError,
+  );
 }
 
 /** await: one heartbeating activity polls until the switch ends or the deadline passes. */
@@ -390,14 +464,18 @@ async function awaitPhase<State>(run: Run<State>): Promise<Ending | undefined> {
   progress.jobId = awaited.jobId ?? progress.jobId;
   if (awaited.state === 'deadline_reached') {
     const last = awaited.lastCloudStatus ? `; last cloud status ${awaited.lastCloudStatus}` : '';
-    return {
-      status: 'unknown',
-      message: `deadline of ${params.timeoutSeconds}s passed before the switch was resolved${last}; it may still be running (${awaited.summary})`,
-    };
+    return RULES.unresolved(
+      `deadline of ${params.timeoutSeconds}s passed before the switch was resolved${last}; it may still be running (${awaited.summary})`,
+    );
   }
   if (awaited.state === 'failed') {
     const why = awaited.cloudError?.message ?? awaited.lastCloudStatus ?? 'failed';
-    return { status: 'failed', message: `the cloud reports the switchover failed: ${why}` };
+    // The cloud says failed but the resource moved: never `failed`; verify decides between succeeded and unknown.
+    if (awaited.moved) {
+      run.facts.cloudReportedFailure = why;
+      return undefined;
+    }
+    return RULES.cloudFailed(`the cloud reports the switchover failed: ${why}`);
   }
   return undefined;
 }
@@ -421,16 +499,26 @@ async function verifyPhase<State>(run: Run<State>): Promise<Ending> {
   } catch (error) {
     if (isCancellation(error)) throw error;
     const cause = failureCause(error);
-    return {
-      status: 'unknown',
-      message: `the switch reported success but could not be verified: ${cause.message}`,
-      cloudError: cause.cloudError,
-    };
+    return RULES.unresolved(`the switch could not be verified: ${cause.message}`, cause.cloudError);
   }
   Object.assign(run.facts, verified.facts);
-  if (!verified.ok)
-    return { status: 'failed', message: `the cloud reported success but ${verified.summary}` };
-  return { status: 'succeeded', message: `switchover of ${label} succeeded: ${verified.summary}` };
+  const cloudSaid =
+    run.awaited?.state === 'failed'
+      ? `the cloud reported failure (${String(run.facts.cloudReportedFailure)}) but`
+      : 'the cloud reported success but';
+  // Not verified: the cloud's word and the resource disagree. Never `failed` (the cloud did not say this switch
+  // failed, or the resource moved): unknown, so nobody retries a switch that may have happened.
+  if (!verified.ok) return RULES.unresolved(`${cloudSaid} ${verified.summary}; check the resource`);
+  const warning =
+    verified.warning ??
+    (run.awaited?.state === 'failed'
+      ? `the cloud reported the switch failed (${String(run.facts.cloudReportedFailure)}), but it happened`
+      : undefined);
+  if (warning) {
+    run.facts.warning = warning;
+    return RULES.verified(`switchover of ${label} succeeded with a warning: ${verified.summary}; ${warning}`);
+  }
+  return RULES.verified(`switchover of ${label} succeeded: ${verified.summary}`);
 }
 
 /** Cancelled: before anything was sent, nothing was switched; after, say so with the cloud's latest word. */
@@ -478,14 +566,47 @@ async function finish(
   progress.outcome = status;
   progress.message = message;
   enter(run, 'record');
-  await CancellationScope.nonCancellable(async () => {
-    upsertSearchAttributes([{ key: SA_OUTCOME, value: status }]);
-    await activities({ ...RECORD, summary: `record outcome: ${status}` }).recordOutcome(outcome);
+  // Cancelling the run does not cancel its record; the outcome is returned whatever the audit store does.
+  const returned = await CancellationScope.nonCancellable(async () => {
+    upsertSearchAttributes([
+      { key: SA_OUTCOME, value: status },
+      // Marked before the trigger, and nothing was sent after all: this run does not count for the cooldown.
+      ...(run.markedTriggered && !run.triggered ? [{ key: SA_TRIGGERED, value: 'false' }] : []),
+    ]);
+    const recorded = await recordOrHandOff(outcome, run.policy?.recordWaitSeconds);
     if (run.policy?.notificationsEnabled) await startNotification(outcome);
+    return recorded;
   });
   enter(run, 'done');
-  log.info('switchover finished', { status, message });
-  return outcome;
+  log.info('switchover finished', { status, message, recorded: !returned.notRecorded });
+  return returned;
+}
+
+/**
+ * The audit record, waited for up to `recordWaitSeconds` (the store may be down: a database failover, maintenance).
+ * Should the store not take it by then, the outcome is returned anyway, flagged `notRecorded`, and a record
+ * workflow of its own keeps retrying (30 days, alerting in logs and metrics every attempt) until it lands once.
+ */
+async function recordOrHandOff(
+  outcome: SwitchoverOutcome,
+  recordWaitSeconds = DEFAULT_RECORD_WAIT_SECONDS,
+): Promise<SwitchoverOutcome> {
+  try {
+    await activities({
+      ...RECORD_ATTEMPT,
+      scheduleToCloseTimeout: `${recordWaitSeconds}s`,
+      summary: `record outcome: ${outcome.status}`,
+    }).recordOutcome(outcome);
+    return outcome;
+  } catch (error) {
+    const reason = failureCause(error).message;
+    const recordWorkflowId = await handOffRecording(outcome, reason);
+    log.error('switchover outcome not recorded yet; returning it flagged, a record workflow keeps retrying', {
+      reason,
+      recordWorkflowId,
+    });
+    return { ...outcome, notRecorded: { reason, recordWorkflowId } };
+  }
 }
 
 function cooldownRefusal(policy: PolicyAnswer, label: string): string | undefined {
@@ -493,8 +614,9 @@ function cooldownRefusal(policy: PolicyAnswer, label: string): string | undefine
   if (!recent) return undefined;
   const minutesAgo = Math.max(0, Math.round((Date.now() - Date.parse(recent.finishedAt)) / 60_000));
   const until = new Date(Date.parse(recent.finishedAt) + policy.cooldownMinutes * 60_000).toISOString();
+  const from = recent.source === 'visibility' ? ', seen in Temporal visibility' : '';
   return (
-    `cooldown: ${label} was switched by workflow ${recent.workflowId} (run ${recent.runId}, ${recent.status}), ` +
+    `cooldown: ${label} was switched by workflow ${recent.workflowId} (run ${recent.runId}, ${recent.status}${from}), ` +
     `which ended at ${recent.finishedAt} (${minutesAgo} min ago); the cooldown is ${policy.cooldownMinutes} min, ` +
     `until ${until} (override with force and a reason)`
   );

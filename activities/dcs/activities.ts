@@ -201,8 +201,9 @@ export function createDcsActivities({
           const found = progress.jobId ?? (await findSwapJobId(params, receipt.triggeredAt));
           const jobId = found === unknownJobId ? undefined : found;
           if (!jobId) return observeInstance();
+          let seen: Observation;
           try {
-            return observeJob(await api.getJob(params.projectId, jobId));
+            seen = observeJob(await api.getJob(params.projectId, jobId));
           } catch (error) {
             // Whether /jobs/{job_id} accepts a task-list id is unverified: a 404 drops the id (for good: the fact
             // rides in the heartbeat) and the instance state and /groups judge the swap instead.
@@ -214,6 +215,12 @@ export function createDcsActivities({
             const judged = await observeInstance();
             return { ...judged, facts: { ...judged.facts, jobIdNotFound: jobId } };
           }
+          if (seen.state !== 'failed' || masterBefore === undefined) return seen;
+          // The job says FAIL: did the master move all the same? A switch that moved is never `failed`.
+          const master = await api.getMaster(params.projectId, params.instanceId);
+          return master && master !== masterBefore
+            ? { ...seen, moved: true, facts: { ...seen.facts, masterAfter: master } }
+            : seen;
         },
       });
     },
@@ -238,6 +245,16 @@ export function createDcsActivities({
               ? `master moved ${masterBefore} → ${master}`
               : 'master not verifiable (no /groups)';
           return { ok: true, summary: `instance RUNNING, ${how}`, facts };
+        }
+        if (now() >= settleBy && moved && masterBefore !== undefined) {
+          // The switch happened (the master moved); the instance is busy with something else (a scheduled backup,
+          // another operator's task) or not RUNNING yet. Switched, with a warning: never `failed`.
+          return {
+            ok: true,
+            summary: `master moved ${masterBefore} → ${master}`,
+            warning: `the instance is ${instance.status} with task ${instance.task ?? 'none'} after the switch`,
+            facts,
+          };
         }
         if (now() >= settleBy) {
           const why = !settled

@@ -14,7 +14,7 @@ import { cloudFailure } from '../http/failures';
 import { pollScheduleOf, pollUntilDone, type Observation } from '../polling';
 import { preflightAnswer } from '../preflight';
 import { runTriggerProtocol } from '../trigger';
-import { DRS_HEALTHY_STATUS, VIP_STATUS, type DrsApi } from './api';
+import { DRS_HEALTHY_STATUS, DRS_NO_SWITCH_RECORD, VIP_STATUS, type DrsApi } from './api';
 
 export interface DrsActivityDeps {
   api: DrsApi;
@@ -38,8 +38,23 @@ export function createDrsActivities({
   ambiguousSettleMs = 3_000,
   requestTimeoutMs = 15_000,
 }: DrsActivityDeps) {
-  const vipStatus = async (params: DrsSwitchoverParams) =>
-    (await api.switchVipStatus(params.projectId, params.jobId))?.status ?? NO_SWITCH_YET;
+  /**
+   * The VIP switch status, `none` for the no-switch-record answer. That answer counts as "never switched" only when
+   * it agrees with what was read before (`before`): preflight confirms the task exists (batch-status) just before;
+   * after a switch record was seen, a no-record answer proves nothing and is looked at again (transient).
+   */
+  const vipStatus = async (params: DrsSwitchoverParams, before?: string) => {
+    const status = (await api.switchVipStatus(params.projectId, params.jobId))?.status ?? NO_SWITCH_YET;
+    if (status === NO_SWITCH_YET && before !== undefined && before !== NO_SWITCH_YET) {
+      throw cloudFailure(CloudFailure.Busy, {
+        service: 'drs',
+        httpStatus: 400,
+        code: DRS_NO_SWITCH_RECORD,
+        message: `get-switch-vip-status answered "no switch record" although ${before} was read before; not evidence, looking again`,
+      });
+    }
+    return status;
+  };
 
   return {
     async drsPreflight(params: DrsSwitchoverParams): Promise<PreflightReport<DrsPreflightState>> {
@@ -84,7 +99,7 @@ export function createDrsActivities({
           service: 'drs',
           subject: 'the VIP switch status',
           async look() {
-            const current = await vipStatus(params);
+            const current = await vipStatus(params, before);
             const started = current === VIP_STATUS.started || current !== before;
             return {
               seen: current,
@@ -132,38 +147,73 @@ export function createDrsActivities({
 
     async drsAwaitVip({
       params,
+      preflight,
       deadlineAt,
     }: AwaitArgs<DrsSwitchoverParams, DrsPreflightState>): Promise<AwaitReport> {
+      const before = preflight.state.vipStatusBefore;
       return pollUntilDone({
         ...pollScheduleOf(params),
         deadlineAt,
         jobId: params.jobId,
         now,
-        async observe(): Promise<Observation> {
+        async observe(progress): Promise<Observation> {
           const status = await api.switchVipStatus(params.projectId, params.jobId);
-          switch (status?.status) {
+          const value = status?.status ?? NO_SWITCH_YET;
+          // The answer names no switch and no time: a terminal value is this switch's only once START was seen
+          // after the trigger, or when it differs from the value read before it (cloud-apis.md, DRS).
+          const sawStart = progress.facts.sawSwitchStart === true || value === VIP_STATUS.started;
+          const attributable = sawStart || value !== before;
+          const facts = { sawSwitchStart: sawStart };
+          const terminal = value === VIP_STATUS.complete || value === VIP_STATUS.failed;
+          if (terminal && !attributable) {
+            return {
+              state: 'running',
+              cloudStatus: `${value} as before the trigger (no ${VIP_STATUS.started} seen since): an earlier switch's status, not attributable to this one`,
+              facts: { ...facts, unattributedStatus: value },
+            };
+          }
+          if (value === NO_SWITCH_YET && before !== NO_SWITCH_YET) {
+            return {
+              state: 'running',
+              cloudStatus: `"no switch record" answered although ${before} was read before (not evidence)`,
+              facts,
+            };
+          }
+          switch (value) {
             case VIP_STATUS.complete:
-              return { state: 'succeeded', cloudStatus: status.status };
+              return {
+                state: 'succeeded',
+                cloudStatus: value,
+                facts: { ...facts, unattributedStatus: null },
+              };
             case VIP_STATUS.failed:
               return {
                 state: 'failed',
-                cloudStatus: status.status,
+                cloudStatus: value,
+                facts: { ...facts, unattributedStatus: null },
                 cloudError: {
                   service: 'drs',
-                  code: status.error_code ?? undefined,
-                  message: status.error_msg ?? 'the VIP switchover failed',
+                  code: status?.error_code ?? undefined,
+                  message: status?.error_msg ?? 'the VIP switchover failed',
                 },
               };
             default:
-              return { state: 'running', cloudStatus: status?.status ?? 'no switch status yet' };
+              return {
+                state: 'running',
+                cloudStatus: value === NO_SWITCH_YET ? 'no switch status yet' : value,
+                facts,
+              };
           }
         },
       });
     },
 
-    async drsVerify({ params }: VerifyArgs<DrsSwitchoverParams, DrsPreflightState>): Promise<VerifyReport> {
+    async drsVerify({
+      params,
+      preflight,
+    }: VerifyArgs<DrsSwitchoverParams, DrsPreflightState>): Promise<VerifyReport> {
       const task = await api.taskStatus(params.projectId, params.jobId);
-      const vip = await vipStatus(params);
+      const vip = await vipStatus(params, preflight.state.vipStatusBefore);
       const facts = { taskStatusAfter: task.status ?? null, vipStatusAfter: vip };
       if (vip !== VIP_STATUS.complete) return { ok: false, summary: `VIP status is ${vip}`, facts };
       return {

@@ -4,6 +4,7 @@ import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
 import { cloudFailure, isCloudFailure } from '../http/failures';
 
 /**
+/**
  * DRS codes from the DRS API reference's error-code appendix (Huawei Cloud / OTC), as cloud-apis.md lists them.
  * Unlisted codes fall back to the HTTP status.
  */
@@ -14,8 +15,11 @@ export const DRS_ERROR_CODES: ErrorCodeTable = {
   'DRS.M01504': CloudFailure.Busy,
   /** Invalid token, answered with 403: the client refreshes the token once, like after a 401. */
   'DRS.M00100': CloudFailure.Auth,
-  /** The API cannot be called in the task's current status (400). */
-  'DRS.M00304': CloudFailure.Permanent,
+  /**
+   * The API cannot be called in the task's current status (400): a state that may pass (busy), not a refusal of
+   * the request; read right after a trigger it says nothing about whether a switch was made.
+   */
+  'DRS.M00304': CloudFailure.Busy,
   /** The task does not exist (400). */
   'DRS.M05003': CloudFailure.NotFound,
   /** The task has been deleted (400). */
@@ -26,6 +30,13 @@ export const DRS_ERROR_CODES: ErrorCodeTable = {
 
 /** A switch-vip answer with this code means busy, even with its 202 status. */
 const DRS_BUSY_CODE = 'DRS.M01504';
+
+/**
+ * The 400 code `get-switch-vip-status` answers for a task without a switch record. Unverified: the appendix names
+ * no such code; `DRS.M05003` ("not found", of the switch record here) is this project's reading, shared with the
+ * simulator. The client takes it as "never switched" only where it can be confirmed (see drs/activities.ts).
+ */
+export const DRS_NO_SWITCH_RECORD = 'DRS.M05003';
 
 /** Healthy incremental synchronization: the only state that allows a VIP switch. */
 export const DRS_HEALTHY_STATUS = 'INCRE_TRANSFER_STARTED';
@@ -110,7 +121,11 @@ export function drsApi(client: CloudClient) {
       }
       return response.data;
     },
-    /** The seed's status call; `undefined` when no switch was ever made (the API answers 400 then). */
+    /**
+     * The seed's status call; `undefined` only for the no-switch-record answer (400 DRS.M05003). Any other 400
+     * (too frequent, wrong task status, ...) is not proof that no switch was made and throws its typed failure;
+     * callers confirm a no-record answer against what they saw before (see drs/activities.ts).
+     */
     async switchVipStatus(projectId: string, jobId: string): Promise<VipStatus | undefined> {
       try {
         const response = await client.request({
@@ -121,13 +136,10 @@ export function drsApi(client: CloudClient) {
         });
         return response.data;
       } catch (error) {
-        if (
-          isCloudFailure(error, CloudFailure.Permanent) &&
-          error.details?.[0] &&
-          (error.details[0] as { httpStatus?: number }).httpStatus === 400
-        ) {
-          return undefined;
-        }
+        const detail = isCloudFailure(error, CloudFailure.Permanent, CloudFailure.NotFound)
+          ? (error.details?.[0] as { httpStatus?: number; code?: string } | undefined)
+          : undefined;
+        if (detail?.httpStatus === 400 && detail.code === DRS_NO_SWITCH_RECORD) return undefined;
         throw error;
       }
     },

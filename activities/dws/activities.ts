@@ -237,6 +237,8 @@ export function createDwsActivities({
             return {
               state: 'failed',
               cloudStatus: dr.status,
+              // Roles swapped although the DR reads as failed: the switch moved; verify decides, never `failed`.
+              moved: swapped,
               facts,
               cloudError: {
                 service: 'dws',
@@ -295,7 +297,16 @@ export function createDwsActivities({
       const how = degraded
         ? ` (completed as a failover: last synchronization ${standbySyncAfter ?? 'unknown'}, later data is lost)`
         : '';
-      return { ok: true, summary: `roles swapped: ${primary} is primary, DR ${dr.status}${how}`, facts };
+      return {
+        ok: true,
+        summary: `roles swapped: ${primary} is primary, DR ${dr.status}${how}`,
+        ...(dr.status !== 'running'
+          ? {
+              warning: `the DR is '${dr.status}' after the roles swapped (expected 'running'); check its replication`,
+            }
+          : {}),
+        facts,
+      };
     },
   };
 }

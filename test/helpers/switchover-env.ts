@@ -77,12 +77,18 @@ export async function createSwitchoverTestEnv(
     metrics?: SwitchoverMetrics;
     /** The Temporal server for the worker and client; default: the run's shared dev server. */
     temporal?: TemporalTarget;
+    /** Share another env's simulator (two workers, one cloud); the owner closes it. */
+    sim?: RunningSimulator;
+    /** Share a task queue (two workers polling one queue); default: a fresh one. */
+    taskQueue?: string;
+    /** Wraps the store the worker records to (e.g. a store that can be taken down). */
+    wrapAudit?: (store: AuditStore) => AuditStore;
   } = {},
 ): Promise<SwitchoverTestEnv> {
   quietRuntime();
-  const sim = await startSimulator({ quiet: true });
+  const sim = options.sim ?? (await startSimulator({ quiet: true }));
   const temporal = await testConnection(options.temporal);
-  const taskQueue = uniqueId('switchover-test');
+  const taskQueue = options.taskQueue ?? uniqueId('switchover-test');
   const auditFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'switchover-audit-')), 'audit.jsonl');
   const config = loadWorkerConfig({
     TEMPORAL_ADDRESS: options.temporal?.address ?? process.env.TEMPORAL_ADDRESS,
@@ -97,7 +103,8 @@ export async function createSwitchoverTestEnv(
     SWITCHOVER_AUDIT_FILE: auditFile,
     ...options.workerEnv,
   });
-  const audit = openAuditStore(config.audit);
+  const opened = openAuditStore(config.audit);
+  const audit = options.wrapAudit ? options.wrapAudit(opened) : opened;
   const worker: Worker = await createSwitchoverWorker({
     config,
     connection: temporal.nativeConnection,
@@ -123,7 +130,7 @@ export async function createSwitchoverTestEnv(
       worker.shutdown();
       await running;
       await temporal.close();
-      await sim.close();
+      if (!options.sim) await sim.close();
       await audit.close();
     },
   };

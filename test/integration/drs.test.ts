@@ -129,7 +129,7 @@ describe('drsVipSwitchover', () => {
     expect(triggers(jobId)).toHaveLength(1);
   });
 
-  test("a 202 answer with status failed is a refusal: failed with the cloud's code and message, nothing switched", async () => {
+  test("a 202 answer with status failed is a refusal: rejected with the cloud's code and message, nothing switched", async () => {
     const jobId = seedJob({
       behaviour: {
         result: 'REJECT',
@@ -138,7 +138,7 @@ describe('drsVipSwitchover', () => {
       },
     });
     const outcome = await env.run('drs', { projectId: PROJECT, jobId, mode: 'target', ...FAST });
-    expect(outcome.status).toBe('failed');
+    expect(outcome.status).toBe('rejected');
     expect(outcome.triggered).toBe(false);
     expect(outcome.cloudError).toEqual({
       service: 'drs',

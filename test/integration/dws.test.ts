@@ -248,7 +248,7 @@ describe('dwsDisasterRecoverySwitchover', () => {
     expect(triggers(disasterRecoveryId)).toHaveLength(1);
   });
 
-  test("a trigger the cloud refuses ends failed with the cloud's code and message, sent once", async () => {
+  test("a trigger the cloud refuses ends rejected (nothing was sent) with the cloud's code and message, sent once", async () => {
     const disasterRecoveryId = seedDr();
     env.sim.control.addFault({
       match: { method: 'POST', path: `/disaster-recovery/${disasterRecoveryId}/switchover$` },
@@ -265,7 +265,7 @@ describe('dwsDisasterRecoverySwitchover', () => {
       mode: 'switchover',
       ...FAST,
     });
-    expect(outcome.status).toBe('failed');
+    expect(outcome.status).toBe('rejected');
     expect(outcome.triggered).toBe(false);
     expect(outcome.cloudError).toEqual({
       service: 'dws',

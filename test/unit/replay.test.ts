@@ -65,7 +65,11 @@ beforeAll(() => {
 describe('recorded histories replay against the current workflow code', () => {
   test('there are fixtures for every workflow type the worker registers', () => {
     const types = new Set(fixtures.map((file) => load(file).workflowType));
-    for (const type of [...Object.values(WORKFLOW_TYPES), 'notifySwitchoverOutcome']) {
+    for (const type of [
+      ...Object.values(WORKFLOW_TYPES),
+      'notifySwitchoverOutcome',
+      'recordSwitchoverOutcome',
+    ]) {
       expect({ type, recorded: types.has(type) }).toEqual({ type, recorded: true });
     }
   });
@@ -97,6 +101,18 @@ describe('replay catches a changed workflow', () => {
     );
     expect(error).toBeInstanceOf(DeterminismViolationError);
 
+    // A run recorded with the patched() paths (local-activity validation, SwitchoverTriggered) is caught too.
+    const patchedRun = load(`${WORKFLOW_TYPES.dcs}-trigger-retry.json`);
+    const patchedError = await Worker.runReplayHistory(
+      { workflowBundle: changed, replayName: 'changed dcs (patched run)' },
+      patchedRun.history,
+      patchedRun.workflowId,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(patchedError).toBeInstanceOf(DeterminismViolationError);
+
     // The variant bundle is otherwise the current code: an unchanged type replays fine with it.
     const drs = load(`${WORKFLOW_TYPES.drs}-succeeded.json`);
     await Worker.runReplayHistory(
@@ -104,5 +120,33 @@ describe('replay catches a changed workflow', () => {
       drs.history,
       drs.workflowId,
     );
+  });
+});
+
+describe('replay is decoupled from input schema edits', () => {
+  test('with a DCS schema that gained a required field, runs that parsed their input in the local activity replay; runs from before re-parse and fail', async () => {
+    const edited = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../helpers/schema-edited-workflows'),
+      logger: new DefaultLogger('ERROR'),
+    });
+    for (const name of ['trigger-retry', 'succeeded-warning', 'not-recorded']) {
+      const run = load(`${WORKFLOW_TYPES.dcs}-${name}.json`);
+      await Worker.runReplayHistory(
+        { workflowBundle: edited, replayName: `schema-edited ${name}` },
+        run.history,
+        run.workflowId,
+      );
+    }
+    // The control: a history from before the patch parses inline, so the edit breaks it (what the patch fixes).
+    const old = load(`${WORKFLOW_TYPES.dcs}-succeeded.json`);
+    const error = await Worker.runReplayHistory(
+      { workflowBundle: edited, replayName: 'schema-edited old run' },
+      old.history,
+      old.workflowId,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DeterminismViolationError);
   });
 });

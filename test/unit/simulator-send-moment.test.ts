@@ -390,7 +390,7 @@ describe('DRS stale status after a trigger', () => {
     expect(
       (await call(sim.url, 'POST', `${drs}/job-1/switch-vip`, { body: { mode: 'target' } })).status,
     ).toBe(202);
-    expect(await status()).toEqual(expect.objectContaining({ code: 400, error_code: 'DRS.M00304' }));
+    expect(await status()).toEqual(expect.objectContaining({ code: 400, error_code: 'DRS.M05003' }));
     await sleep(350);
     expect((await status()).status).toBe('SWITCH_VIP_COMPLETE');
   });

@@ -145,7 +145,11 @@ describe('audit store down, the record workflow terminated', () => {
 
     const next = await env.run('dcs', { projectId: PROJECT, instanceId, ...FAST });
     expect(next.status).toBe('rejected');
-    expect(next.message).toContain(`(run ${first.runId}, succeeded, seen in Temporal visibility)`);
+    // Terminating a workflow does not stop an append already in flight on the worker: the record may still land
+    // once the store is back. Either way this run's switch is what refuses the next one.
+    expect(next.message).toMatch(
+      new RegExp(`\\(run ${first.runId}, succeeded(, seen in Temporal visibility)?\\)`),
+    );
     expect(await acceptedCount(env.sim.url, instanceId)).toBe(1);
   }, 60_000);
 });

@@ -7,7 +7,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { formatHistory, HistoryError, historyOptionsFromEnv, parseSince, readHistory } from './history';
 import { parseArgs } from 'node:util';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
-import { TemporalConfigError } from '../worker/temporal-connection';
+import { TemporalConfigError } from '../shared/temporal-connection';
 import {
   ApprovalRefusedError,
   awaitOutcome,

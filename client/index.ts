@@ -20,7 +20,7 @@ import type { SwitchoverOutcome } from '../domain/outcome';
 import { SA_KIND, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
 import type { SwitchoverProgress } from '../workflows/switchover';
 import { approveUpdate, rejectUpdate, type ApprovalAnswer } from '../workflows/approval';
-import { temporalConnectionOptions, type TemporalConnectionOptions } from '../worker/temporal-connection';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from '../shared/temporal-connection';
 
 export { InputValidationError } from '../domain/inputs';
 export type { SwitchoverOutcome } from '../domain/outcome';

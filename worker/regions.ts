@@ -7,13 +7,25 @@
  *   DWS exists only in `eu-de`.
  *
  * Every endpoint stays overridable (SWITCHOVER_*_ENDPOINT): private endpoints, new regions, the simulator.
+ * The services and their regional exceptions come from the service modules (services/<kind>/service.ts,
+ * `endpoints`); IAM is the one service here that is not a switchover kind.
  */
+import { SERVICES } from '../services/registry';
+import type { ServiceEndpointRules } from '../services/definition';
 
 export const CLOUDS = ['huaweicloud', 'otc'] as const;
 export type CloudName = (typeof CLOUDS)[number];
 
-export const REGION_SERVICES = ['dcs', 'dws', 'drs', 'iam'] as const;
-export type RegionService = (typeof REGION_SERVICES)[number];
+/** IAM issues tokens (password credentials): every region has it, and the European site serves it on `.eu`. */
+const IAM_RULES: ServiceEndpointRules = { huaweiEuSite: true };
+
+const RULES = {
+  ...Object.fromEntries(SERVICES.map((service) => [service.kind, service.endpoints])),
+  iam: IAM_RULES,
+} as Record<RegionService, ServiceEndpointRules>;
+
+export type RegionService = (typeof SERVICES)[number]['kind'] | 'iam';
+export const REGION_SERVICES = [...SERVICES.map((service) => service.kind), 'iam'] as readonly RegionService[];
 
 export type ServiceEndpoints = Record<RegionService, string>;
 
@@ -22,10 +34,8 @@ export class RegionError extends Error {
 }
 
 export const OTC_REGIONS = ['eu-de', 'eu-nl'] as const;
-const OTC_DWS_REGIONS: readonly string[] = ['eu-de'];
-/** Huawei Cloud's European site: these services answer on `.myhuaweicloud.eu`. */
+/** Huawei Cloud's European site: services with `huaweiEuSite` answer on `.myhuaweicloud.eu`. */
 const HUAWEI_EU_SITE_REGION = 'eu-west-101';
-const HUAWEI_EU_SITE_SERVICES: readonly RegionService[] = ['dws', 'drs', 'iam'];
 
 /** Region ids look like `ap-southeast-1`, `eu-de`, `cn-north-4`, `la-north-2`, `my-kualalumpur-1`. */
 const REGION_ID = /^[a-z]{2}(-[a-z0-9]+)+$/;
@@ -40,19 +50,19 @@ export function isCloudName(value: string): value is CloudName {
  */
 export function serviceEndpoint(cloud: CloudName, region: string, service: RegionService): string {
   checkRegion(cloud, region);
+  const rules = RULES[service];
   if (cloud === 'otc') {
-    if (service === 'dws' && !OTC_DWS_REGIONS.includes(region)) {
+    if (rules.otcRegions && !rules.otcRegions.includes(region)) {
+      const name = service.toUpperCase();
       throw new RegionError(
-        `DWS is not offered by Open Telekom Cloud in region ${region} (only in ${OTC_DWS_REGIONS.join(', ')}); ` +
-          'set SWITCHOVER_DWS_ENDPOINT explicitly if this worker must reach a DWS endpoint anyway',
+        `${name} is not offered by Open Telekom Cloud in region ${region} (only in ${rules.otcRegions.join(', ')}); ` +
+          `set SWITCHOVER_${name}_ENDPOINT explicitly if this worker must reach a ${name} endpoint anyway`,
       );
     }
     return `https://${service}.${region}.otc.t-systems.com`;
   }
   const domain =
-    region === HUAWEI_EU_SITE_REGION && HUAWEI_EU_SITE_SERVICES.includes(service)
-      ? 'myhuaweicloud.eu'
-      : 'myhuaweicloud.com';
+    region === HUAWEI_EU_SITE_REGION && rules.huaweiEuSite ? 'myhuaweicloud.eu' : 'myhuaweicloud.com';
   return `https://${service}.${region}.${domain}`;
 }
 

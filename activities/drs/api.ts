@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { CloudFailure } from '../../domain/failures';
-import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
+import type { CloudClient } from '../http/cloud-client';
 import { isCloudFailure } from '../http/failures';
-
-export const DRS_ERROR_CODES: ErrorCodeTable = {};
 
 /** Healthy incremental synchronization: the only state that allows a VIP switch. */
 export const DRS_HEALTHY_STATUS = 'INCRE_TRANSFER_STARTED';

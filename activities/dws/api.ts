@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import { CloudFailure } from '../../domain/failures';
-import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
-
-export const DWS_ERROR_CODES: ErrorCodeTable = {
-  'DWS.10101': CloudFailure.NotFound,
-};
+import type { CloudClient } from '../http/cloud-client';
 
 const clusterSchema = z.object({
   id: z.string(),

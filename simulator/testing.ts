@@ -50,3 +50,12 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Waits until `condition` holds (checked every `intervalMs`), or throws after `timeoutMs`. */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  intervalMs = 20,
+): Promise<void> {
+  await waitFor(async () => ((await condition()) ? true : undefined), timeoutMs, intervalMs);
+}

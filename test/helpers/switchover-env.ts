@@ -19,6 +19,9 @@ import { testConnection, workflowBundle, type TemporalTarget } from './temporal'
 
 export const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
 
+/** Polling and deadline for tests: a switch of a few hundred milliseconds is seen within a poll or two. */
+export const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 } as const;
+
 export interface SwitchoverTestEnv {
   sim: RunningSimulator;
   client: Client;

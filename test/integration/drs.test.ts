@@ -8,9 +8,10 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { readAuditFile } from '../../activities/record';
 import { awaitOutcome, InputValidationError, outcomeOfFailure } from '../../client';
-import { call } from '../../simulator/testing';
+import { call, waitUntil } from '../../simulator/testing';
 import {
   createSwitchoverTestEnv,
+  FAST,
   PROJECT,
   uniqueId,
   type SwitchoverTestEnv,
@@ -23,8 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 
 function seedJob(overrides: Record<string, unknown> = {}) {
   const jobId = uniqueId('drs');
@@ -343,11 +342,3 @@ describe('drsVipSwitchover', () => {
     expect(env.requests({ service: 'drs' })).toHaveLength(drsCallsBefore);
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

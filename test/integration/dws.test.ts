@@ -7,10 +7,12 @@ import { readAuditFile } from '../../activities/record';
 import { awaitOutcome, InputValidationError, outcomeOfFailure } from '../../client';
 import {
   createSwitchoverTestEnv,
+  FAST,
   PROJECT,
   uniqueId,
   type SwitchoverTestEnv,
 } from '../helpers/switchover-env';
+import { waitUntil } from '../../simulator/testing';
 
 let env: SwitchoverTestEnv;
 beforeAll(async () => {
@@ -19,8 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 
 function seedDr(overrides: Record<string, unknown> = {}) {
   const disasterRecoveryId = uniqueId('dr');
@@ -447,11 +447,3 @@ describe('dwsDisasterRecoverySwitchover', () => {
     expect(env.requests({ path: disasterRecoveryId })).toHaveLength(0);
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -52,7 +52,7 @@ export function uniqueId(prefix: string): string {
 
 let runtimeInstalled = false;
 /** Worker logs at WARN in tests: failures stay visible, routine state changes do not drown the output. */
-function quietRuntime(): void {
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {

@@ -31,13 +31,15 @@ export function createServiceActivities(
 ): ServiceActivities {
   const merged: Record<string, unknown> = {};
   for (const kind of Object.keys(SERVICE_RUNTIMES) as ServiceKind[]) {
-    const runtime = SERVICE_RUNTIMES[kind] as Pick<
-      ServiceRuntime<ServiceKind>,
-      'errorCodes' | 'headers'
-    > & { createActivities(client: CloudClient, deps: ServiceActivityDeps): object };
+    const runtime = SERVICE_RUNTIMES[kind] as Pick<ServiceRuntime<ServiceKind>, 'errorCodes' | 'headers'> & {
+      createActivities(client: CloudClient, deps: ServiceActivityDeps): object;
+    };
     Object.assign(
       merged,
-      runtime.createActivities(clientFor(kind, runtime.errorCodes, runtime.headers && { ...runtime.headers }), deps),
+      runtime.createActivities(
+        clientFor(kind, runtime.errorCodes, runtime.headers && { ...runtime.headers }),
+        deps,
+      ),
     );
   }
   return merged as ServiceActivities;

@@ -25,7 +25,10 @@ const RULES = {
 } as Record<RegionService, ServiceEndpointRules>;
 
 export type RegionService = (typeof SERVICES)[number]['kind'] | 'iam';
-export const REGION_SERVICES = [...SERVICES.map((service) => service.kind), 'iam'] as readonly RegionService[];
+export const REGION_SERVICES = [
+  ...SERVICES.map((service) => service.kind),
+  'iam',
+] as readonly RegionService[];
 
 export type ServiceEndpoints = Record<RegionService, string>;
 

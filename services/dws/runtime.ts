@@ -10,7 +10,6 @@ export const DWS_ERROR_CODES: ErrorCodeTable = {
   'DWS.10101': CloudFailure.NotFound,
 };
 
-
 export const dwsRuntime = defineRuntime({
   kind: 'dws',
   errorCodes: DWS_ERROR_CODES,

@@ -54,9 +54,14 @@ export interface ServiceDefinition<K extends string = string, S extends z.ZodTyp
   endpoints: ServiceEndpointRules;
 }
 
-/** Checks a definition against the contract while keeping its literal types (kind, schema, phase names). */
-export function defineService<const K extends string, S extends z.ZodType, const P extends ServicePhaseNames>(
-  definition: ServiceDefinition<K, S> & { phases: P },
-): ServiceDefinition<K, S> & { phases: P } {
+/** Checks a definition against the contract while keeping its literal types (kind, workflow type, phase names). */
+export function defineService<
+  const K extends string,
+  const W extends string,
+  S extends z.ZodType,
+  const P extends ServicePhaseNames,
+>(
+  definition: ServiceDefinition<K, S> & { workflowType: W; phases: P },
+): ServiceDefinition<K, S> & { workflowType: W; phases: P } {
   return definition;
 }

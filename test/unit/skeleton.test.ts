@@ -114,8 +114,8 @@ function stubActivities(): Record<string, (...args: never[]) => Promise<unknown>
     const phase =
       (name: Phase) =>
       async (arg: { params?: unknown; mayHaveSent?: boolean }): Promise<unknown> => {
-        // Preflight gets the parameters themselves; the later phases get them as `params`.
-        const resourceId = resourceOf(kind, name === 'preflight' ? arg : arg.params);
+        // Today preflight gets the parameters themselves and the later phases get them as `params`; either works.
+        const resourceId = resourceOf(kind, arg.params ?? arg);
         const c = counted(resourceId);
         c[name] += 1;
         if (name === 'trigger') c.mayHaveSent.push(arg.mayHaveSent === true);

@@ -32,14 +32,13 @@ export function createActivities(deps: ActivityDeps) {
   return {
     // Every service of services/runtime.ts, each on a client for its endpoint, error codes and headers.
     ...createServiceActivities(
-      (service, errorCodes, headers) =>
+      (service, edge) =>
         new CloudClient({
           service,
           endpoint: deps.endpoints[service],
           auth: deps.auth,
-          errorCodes,
+          ...edge,
           timeoutMs: deps.requestTimeoutMs,
-          headers,
           onCall: deps.onCloudCall,
         }),
       { requestTimeoutMs: deps.requestTimeoutMs, verifySettleMs: deps.verifySettleMs },

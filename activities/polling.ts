@@ -113,3 +113,14 @@ function report(state: AwaitReport['state'], progress: PollProgress, cloudError?
     facts: progress.facts,
   };
 }
+
+/** The poll interval schedule a switchover's input asks for (seconds there, milliseconds here). */
+export function pollScheduleOf(params: {
+  pollIntervalSeconds: number;
+  maxPollIntervalSeconds: number;
+}): Pick<PollOptions, 'firstIntervalMs' | 'maxIntervalMs'> {
+  return {
+    firstIntervalMs: params.pollIntervalSeconds * 1000,
+    maxIntervalMs: params.maxPollIntervalSeconds * 1000,
+  };
+}

@@ -3,8 +3,11 @@ import type { CloudError } from './failures';
 /** Service-specific facts carried between phases and into the outcome (flat, JSON-safe, no secrets). */
 export type Facts = Record<string, string | number | boolean | null>;
 
-/** What preflight found. `ok: false` is a refusal: nothing will be triggered. */
-export interface PreflightReport {
+/**
+ * What preflight found. `ok: false` is a refusal: nothing will be triggered.
+ * `S` is the service's own typed state, read by its later phases (trigger, await, verify); `facts` are for display.
+ */
+export interface PreflightReport<S = unknown> {
   ok: boolean;
   /** One line for the UI and the outcome. */
   summary: string;
@@ -14,6 +17,8 @@ export interface PreflightReport {
   /** Epoch ms when preflight observed the resource; triggers look for their own work since then. */
   observedAt: number;
   facts: Facts;
+  /** What the service's later phases need to know of the resource before the switch. */
+  state: S;
 }
 
 /** What the trigger did: sent the switch, or found it already started (adopted) and did not resend. */
@@ -47,9 +52,9 @@ export interface VerifyReport {
 }
 
 /** Arguments of the phase activities every service implements. */
-export interface TriggerArgs<P> {
+export interface TriggerArgs<P, S> {
   params: P;
-  preflight: PreflightReport;
+  preflight: PreflightReport<S>;
   /**
    * True when an earlier attempt of this workflow's trigger ended ambiguously (timeout, reset, 5xx, worker
    * crash): the switch may have been accepted. The activity must then resolve by looking and only send again
@@ -59,16 +64,16 @@ export interface TriggerArgs<P> {
   mayHaveSent: boolean;
   attempt: number;
 }
-export interface AwaitArgs<P> {
+export interface AwaitArgs<P, S> {
   params: P;
-  preflight: PreflightReport;
+  preflight: PreflightReport<S>;
   receipt: TriggerReceipt;
   /** Epoch ms: stop polling and report `deadline_reached` at this time. */
   deadlineAt: number;
 }
-export interface VerifyArgs<P> {
+export interface VerifyArgs<P, S> {
   params: P;
-  preflight: PreflightReport;
+  preflight: PreflightReport<S>;
   receipt: TriggerReceipt;
   awaited: AwaitReport;
 }

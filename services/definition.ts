@@ -30,8 +30,15 @@ export interface CliFlag {
 export interface ServiceEndpointRules {
   /** Open Telekom Cloud regions offering the service; omitted: every OTC region. */
   otcRegions?: readonly string[];
+  /**
+   * Not in the Open Telekom Cloud API reference: an OTC endpoint is derived only when the worker opts in
+   * (SWITCHOVER_OTC_<KIND>=enabled), else SWITCHOVER_<KIND>_ENDPOINT must be set.
+   */
+  otcOptIn?: boolean;
   /** In Huawei Cloud's European site region the service answers on `.myhuaweicloud.eu`, not `.com`. */
   huaweiEuSite: boolean;
+  /** Huawei Cloud regions where the service answers on another domain than `myhuaweicloud.com`. */
+  huaweiDomains?: Readonly<Record<string, string>>;
 }
 
 export interface ServiceDefinition<K extends string = string, S extends z.ZodType = z.ZodType> {

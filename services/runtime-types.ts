@@ -25,6 +25,8 @@ export interface ServiceRuntime<K extends ServiceKind, A extends PhaseActivities
   kind: K;
   /** The service's own error codes, classified once at the cloud edge; unlisted codes fall back to HTTP status. */
   errorCodes: ErrorCodeTable;
+  /** Maps another spelling of the service's codes to the one `errorCodes` uses (DCS: `111400017` = `DCS.4017`). */
+  normalizeErrorCode?: (code: string) => string;
   /** Extra headers on every request to the service (e.g. DRS `X-Language`). */
   headers?: Readonly<Record<string, string>>;
   /** The service's activities, registered under their own names, on a client for its endpoint. */

@@ -2,7 +2,7 @@
  * Every service's runtime half (Node only: error codes, headers, activities), keyed by kind. The compiler
  * checks that each kind in services/registry.ts has exactly one entry here.
  */
-import type { CloudClient, ErrorCodeTable } from '../activities/http/cloud-client';
+import type { CloudClient } from '../activities/http/cloud-client';
 import { dcsRuntime } from './dcs/runtime';
 import { drsRuntime } from './drs/runtime';
 import { dwsRuntime } from './dws/runtime';
@@ -26,18 +26,25 @@ export type ServiceActivities = UnionToIntersection<
 
 /** Builds every service's activities, each on a cloud client made for its endpoint, error codes and headers. */
 export function createServiceActivities(
-  clientFor: (kind: ServiceKind, errorCodes: ErrorCodeTable, headers?: Record<string, string>) => CloudClient,
+  clientFor: (
+    kind: ServiceKind,
+    edge: Pick<ServiceRuntime<ServiceKind>, 'errorCodes' | 'normalizeErrorCode'> & {
+      headers?: Record<string, string>;
+    },
+  ) => CloudClient,
   deps: ServiceActivityDeps,
 ): ServiceActivities {
   const merged: Record<string, unknown> = {};
   for (const kind of Object.keys(SERVICE_RUNTIMES) as ServiceKind[]) {
-    const runtime = SERVICE_RUNTIMES[kind] as Pick<ServiceRuntime<ServiceKind>, 'errorCodes' | 'headers'> & {
-      createActivities(client: CloudClient, deps: ServiceActivityDeps): object;
-    };
+    const runtime = SERVICE_RUNTIMES[kind] as Pick<
+      ServiceRuntime<ServiceKind>,
+      'errorCodes' | 'headers' | 'normalizeErrorCode'
+    > & { createActivities(client: CloudClient, deps: ServiceActivityDeps): object };
+    const { errorCodes, normalizeErrorCode, headers } = runtime;
     Object.assign(
       merged,
       runtime.createActivities(
-        clientFor(kind, runtime.errorCodes, runtime.headers && { ...runtime.headers }),
+        clientFor(kind, { errorCodes, normalizeErrorCode, headers: headers && { ...headers } }),
         deps,
       ),
     );

@@ -16,7 +16,7 @@ export interface IncomingToVerify {
 }
 
 export type VerifyResult =
-  { ok: true; accessKey: string } | { ok: false; code: 'APIGW.0301' | 'APIGW.0303'; message: string };
+  { ok: true; accessKey: string } | { ok: false; code: 'APIGW.0301'; message: string };
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
 /** Must be in SignedHeaders; the others too whenever the request carries them. */
@@ -26,7 +26,13 @@ const AUTH_RE =
   /^SDK-HMAC-SHA256\s+Access=([^\s,]+)\s*,\s*SignedHeaders=([a-z0-9_;-]+)\s*,\s*Signature=([0-9a-fA-F]{64})\s*$/;
 const DATE_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
-const fail = (code: 'APIGW.0301' | 'APIGW.0303', message: string): VerifyResult => ({
+/**
+ * Every refusal of an IAM-signed (AK/SK) call is `APIGW.0301` "Incorrect IAM authentication information: ...",
+ * a stale X-Sdk-Date too; `APIGW.0303` is the code of *app* authentication ("Incorrect app authentication
+ * information: signature expired"). Source: Huawei Cloud API Request Signing Guide FAQs (devg-apisign
+ * api-sign-0001 "Common Errors Related to IAM Authentication Information", api-sign-0003 for app authentication).
+ */
+const fail = (code: 'APIGW.0301', message: string): VerifyResult => ({
   ok: false,
   code,
   message,
@@ -86,7 +92,9 @@ function canonicalQueryString(query: string): string {
     const at = part.indexOf('=');
     const rawKey = at === -1 ? part : part.substring(0, at);
     const rawValue = at === -1 ? '' : part.substring(at + 1);
-    pairs.push({ k: unescapeToBytes(rawKey, true), v: unescapeToBytes(rawValue, true) });
+    // Keys are lower-cased, as huaweicloud-sdk-go-v3 core/auth/signer CanonicalQueryString does.
+    const key = Buffer.from(unescapeToBytes(rawKey, true).toString('utf8').toLowerCase(), 'utf8');
+    pairs.push({ k: key, v: unescapeToBytes(rawValue, true) });
   }
   pairs.sort((a, b) => Buffer.compare(a.k, b.k) || Buffer.compare(a.v, b.v));
   return pairs.map(({ k, v }) => escapeBytes(k) + '=' + escapeBytes(v)).join('&');
@@ -110,9 +118,16 @@ export function verifyAkSk(
 
   const rawDate = header(req.headers, 'x-sdk-date');
   const signedAt = parseSdkDate(rawDate);
-  if (signedAt === undefined) return fail('APIGW.0303', 'X-Sdk-Date missing or not YYYYMMDDTHHmmssZ');
+  if (signedAt === undefined)
+    return fail(
+      'APIGW.0301',
+      'Incorrect IAM authentication information: X-Sdk-Date missing or not YYYYMMDDTHHmmssZ',
+    );
   if (Math.abs(now.getTime() - signedAt) > MAX_SKEW_MS)
-    return fail('APIGW.0303', 'request expired: X-Sdk-Date more than 15 minutes from server time');
+    return fail(
+      'APIGW.0301',
+      'Incorrect IAM authentication information: request expired, X-Sdk-Date more than 15 minutes from server time',
+    );
 
   const secret = lookupSecret(accessKey);
   if (secret === undefined)

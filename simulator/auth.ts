@@ -38,8 +38,8 @@ export type AuthResult =
       /** undefined: valid for every project (static tokens) */ projectId?: string;
     }
   | { ok: false; reason: 'missing' | 'invalid' | 'expired' }
-  /** An AK/SK signature the gateway refuses: APIGW.0301 (bad signature, unknown key), APIGW.0303 (stale date). */
-  | { ok: false; reason: 'signature'; code: 'APIGW.0301' | 'APIGW.0303'; message: string };
+  /** An AK/SK signature the gateway refuses: APIGW.0301 (bad signature, unknown key, stale date). */
+  | { ok: false; reason: 'signature'; code: 'APIGW.0301'; message: string };
 
 /** Well-known project names mapped to IDs for `scope.project.name`; unknown names get a stable derived ID. */
 export const KNOWN_PROJECTS: Record<string, string> = {};
@@ -122,7 +122,7 @@ function header(req: Pick<SimRequest, 'headers'>, name: string): string | undefi
 /**
  * AK/SK (`SDK-HMAC-SHA256`) verification, as the API gateway does it: the canonical request is rebuilt from what
  * arrived (method, raw path and query, the signed headers, the raw body bytes) by simulator/aksk-verify.ts, which
- * shares no code with the worker's signer. X-Sdk-Date more than 15 min off the simulator's clock: APIGW.0303.
+ * shares no code with the worker's signer. X-Sdk-Date more than 15 min off the simulator's clock: APIGW.0301.
  */
 export function verifyAkSkSignature(tokens: TokenStore, req: SimRequest, rawBody: Buffer): AuthResult {
   const verdict = verifyAkSk(
@@ -216,10 +216,29 @@ export function iamRoutes(tokens: TokenStore): Route[] {
             password_expires_at: '',
           },
           roles: [{ id: '0', name: 'op_service' }],
-          catalog: [],
+          // `?nocatalog=true` leaves the (large) service catalog out, as IAM does.
+          ...(req.query.nocatalog === 'true' ? {} : { catalog: simulatedCatalog(projectId) }),
         },
       },
     };
   };
   return [{ method: 'POST', pattern: '/v3/auth/tokens', service: 'iam', public: true, handler: issueToken }];
+}
+
+/** A service catalog in Keystone shape, as IAM returns it unless `nocatalog=true` (endpoints are illustrative). */
+function simulatedCatalog(projectId: string): unknown[] {
+  return ['dcs', 'dws', 'drs', 'iam'].map((service) => ({
+    type: service,
+    name: service,
+    id: createHash('md5').update(`service:${service}`).digest('hex'),
+    endpoints: [
+      {
+        id: createHash('md5').update(`endpoint:${service}`).digest('hex'),
+        interface: 'public',
+        region: 'sim-region-1',
+        region_id: 'sim-region-1',
+        url: `https://${service}.sim-region-1.example.com/v2/${projectId}`,
+      },
+    ],
+  }));
 }

@@ -2,10 +2,29 @@ import type { TokenStore } from './auth';
 import type { DcsInstanceView, DcsStore } from './dcs';
 import type { DrsJobView, DrsStore } from './drs';
 import type { DwsDrView, DwsStore } from './dws';
-import type { ActiveFault, FaultSpec, FaultStore } from './faults';
+import type {
+  AcceptedFilter,
+  AcceptedTrigger,
+  AcceptedTriggers,
+  ActiveFault,
+  FaultSpec,
+  FaultStore,
+  HeldRequest,
+  HeldRequests,
+} from './faults';
+import { describeIssues, releaseSpecSchema } from './faults';
 import type { LoggedRequest, RequestFilter, RequestLog } from './request-log';
 import type { SimRequest, SimResponse } from './types';
 import { SimulatorInputError } from './types';
+
+/** What the control needs from the server: its listening socket and the cloud's clock offset. */
+export interface SimulatorNetwork {
+  /** Closes the listening socket (new connections are refused) and reopens it on the same port after `ms`. */
+  refuseConnections(ms: number): Promise<void>;
+  /** True while connections are refused. */
+  refusing(): boolean;
+  clock: { offsetMs: number };
+}
 
 /**
  * In-process control of the simulator. The HTTP control API under `/_sim/...` maps onto these methods one to one.
@@ -17,9 +36,10 @@ export class SimulatorControl {
     private readonly faultStore: FaultStore,
     private readonly log: RequestLog,
     private readonly tokens: TokenStore,
+    private readonly chaos?: { held: HeldRequests; accepted: AcceptedTriggers; network: SimulatorNetwork },
   ) {}
 
-  /** Clears resources, faults, the request log and issued tokens. */
+  /** Clears resources, faults, the request log, accepted triggers, the clock offset and issued tokens; drops held requests. */
   reset(): void {
     this.stores.dcs.reset();
     this.stores.dws.reset();
@@ -27,6 +47,62 @@ export class SimulatorControl {
     this.faultStore.clear();
     this.log.clear();
     this.tokens.revokeAll();
+    this.chaos?.held.release(undefined, 'drop');
+    this.chaos?.accepted.clear();
+    if (this.chaos) this.chaos.network.clock.offsetMs = 0;
+  }
+
+  private need(): { held: HeldRequests; accepted: AcceptedTriggers; network: SimulatorNetwork } {
+    if (!this.chaos) throw new SimulatorInputError('not available on this simulator', 501);
+    return this.chaos;
+  }
+
+  // ---- held requests (`hold` fault) ----
+  /** Requests waiting at the simulator, oldest first. */
+  heldRequests(): HeldRequest[] {
+    return this.need().held.list();
+  }
+  heldCount(): number {
+    return this.need().held.count();
+  }
+  /** Releases one held request (`id`) or all: `apply` (default true) handles and answers, false drops it. */
+  releaseHeld(input: unknown = {}): { released: string[] } {
+    const parsed = releaseSpecSchema.safeParse(input ?? {});
+    if (!parsed.success) throw new SimulatorInputError(`invalid release: ${describeIssues(parsed.error)}`);
+    const released = this.need().held.release(parsed.data.id, parsed.data.apply ? 'apply' : 'drop');
+    if (parsed.data.id !== undefined && released.length === 0)
+      throw new SimulatorInputError(`no held request ${parsed.data.id}`, 404);
+    return { released };
+  }
+
+  // ---- accepted triggers ----
+  /** Triggers (swap, async-swap, switchover, failover, switch-vip) the simulator accepted, oldest first. */
+  acceptedTriggers(filter: AcceptedFilter = {}): AcceptedTrigger[] {
+    return this.need().accepted.list(filter);
+  }
+  /** Accepted triggers per resource ID. */
+  acceptedCounts(): Record<string, number> {
+    return this.need().accepted.counts();
+  }
+
+  // ---- clock offset ----
+  /** Offset (ms) of the cloud's clock: added to the times it reports, subtracted from time filters it reads. */
+  setClockOffset(ms: number): { offsetMs: number } {
+    if (!Number.isInteger(ms) || Math.abs(ms) > 7 * 86_400_000)
+      throw new SimulatorInputError('offsetMs must be an integer number of ms within ±7 days');
+    this.need().network.clock.offsetMs = ms;
+    return { offsetMs: ms };
+  }
+  clockOffset(): { offsetMs: number } {
+    return { offsetMs: this.need().network.clock.offsetMs };
+  }
+
+  // ---- connection refusal ----
+  /** Closes the listening socket for `ms` (connections refused), then reopens it on the same port. */
+  refuseConnections(ms: number): Promise<void> {
+    if (!Number.isInteger(ms) || ms < 1 || ms > 3_600_000)
+      throw new SimulatorInputError('ms must be an integer from 1 to 3600000');
+    return this.need().network.refuseConnections(ms);
   }
 
   // ---- DCS ----
@@ -214,6 +290,45 @@ export const CONTROL_ROUTES: ControlRoute[] = [
     },
   },
   { method: 'POST', regex: /^\/_sim\/tokens\/revoke$/, run: (c) => ok(c.revokeTokens()) },
+  {
+    method: 'GET',
+    regex: /^\/_sim\/held$/,
+    run: (c) => ok({ count: c.heldCount(), held: c.heldRequests() }),
+  },
+  { method: 'POST', regex: /^\/_sim\/held\/release$/, run: (c, req) => ok(c.releaseHeld(req.body ?? {})) },
+  {
+    method: 'GET',
+    regex: /^\/_sim\/accepted$/,
+    run: (c, req) =>
+      ok({
+        counts: c.acceptedCounts(),
+        accepted: c.acceptedTriggers({
+          service: req.query.service,
+          resourceId: req.query.resourceId,
+          operation: req.query.operation,
+        }),
+      }),
+  },
+  { method: 'GET', regex: /^\/_sim\/clock$/, run: (c) => ok(c.clockOffset()) },
+  {
+    method: 'PUT',
+    regex: /^\/_sim\/clock$/,
+    run: (c, req) => ok(c.setClockOffset(Number((req.body as { offsetMs?: unknown } | undefined)?.offsetMs))),
+  },
+  {
+    method: 'POST',
+    regex: /^\/_sim\/refuse-connections$/,
+    run: (c, req) => {
+      const ms = Number((req.body as { ms?: unknown } | undefined)?.ms);
+      if (!Number.isInteger(ms) || ms < 1 || ms > 3_600_000)
+        throw new SimulatorInputError('ms must be an integer from 1 to 3600000');
+      // Answered first: the socket closes right after this answer is written.
+      setImmediate(() => {
+        c.refuseConnections(ms).catch(() => undefined);
+      });
+      return ok({ refusingForMs: ms }, 202);
+    },
+  },
   {
     method: 'PUT',
     regex: /^\/_sim\/tokens\/lifetime$/,

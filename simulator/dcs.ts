@@ -15,16 +15,40 @@ import { SimulatorInputError } from './types';
 export const DCS_CACHE_MODES = ['single', 'ha', 'cluster', 'proxy', 'ha_rw_split'] as const;
 export const DCS_JOB_TYPE = 'masterStandbySwapJob';
 
+/**
+ * Codes and their sources (simulator/README.md lists them): the OTC DCS error-code appendix gives the numeric
+ * spellings and messages (`111401001` invalid token, `111401004` project mismatch, `111404001` URL does not exist,
+ * `111404022` instance does not exist, `111400017` a background task is running, `111400800` invalid parameter);
+ * cloud-apis.md gives the `DCS.` spellings (`DCS.4855`, `DCS.4049`). Which code answers an unknown job id is
+ * unverified (`DCS.4001`, "The requested URL does not exist.", is the simulator's choice).
+ */
 export const DCS_CODES = {
   tokenInvalid: 'DCS.1001',
   projectMismatch: 'DCS.1004',
-  notFound: 'DCS.4001',
-  jobNotFound: 'DCS.3022',
+  instanceNotFound: 'DCS.3022',
+  jobNotFound: 'DCS.4001',
   swapNotSupported: 'DCS.4855',
   notRunning: 'DCS.4049',
   jobRunning: 'DCS.4017',
   invalidParameter: 'DCS.4800',
 } as const;
+
+/** Cache modes whose master/standby swap the DCS user guide documents (master/standby, read/write splitting). */
+export const DCS_SWAP_CACHE_MODES: readonly string[] = ['ha', 'ha_rw_split'];
+
+/**
+ * The numeric spelling of a `DCS.xxxx` code, as the OTC appendix lists them: `DCS.4NNN` = `111400NNN`, `DCS.1NNN` =
+ * `111401NNN`, `DCS.3NNN` = `111403NNN`, except the 404s `DCS.4001` = `111404001` and `DCS.3022` = `111404022`.
+ * Written apart from the client's normalizer on purpose.
+ */
+export function numericDcsCode(code: string): string {
+  const exceptions: Record<string, string> = { 'DCS.4001': '111404001', 'DCS.3022': '111404022' };
+  if (exceptions[code]) return exceptions[code];
+  const m = /^DCS\.([134])(\d{3})$/.exec(code);
+  if (!m) return code;
+  const middle = { '1': '401', '3': '403', '4': '400' }[m[1] as '1' | '3' | '4'];
+  return `111${middle}${m[2]}`;
+}
 
 const swapBehaviourSchema = z
   .object({
@@ -59,6 +83,13 @@ const instanceFields = {
   swapBehaviour: swapBehaviourSchema.optional(),
   /** false: `PUT .../async-swap` answers 404 as on Open Telekom Cloud. */
   asyncSwapSupported: z.boolean().optional(),
+  /** `numeric`: this instance's errors carry the numeric spelling (`111400017` for `DCS.4017`). Default `dcs`. */
+  errorCodeSpelling: z.enum(['dcs', 'numeric']).optional(),
+  /**
+   * false: `/jobs/{job_id}` answers 404 for the ids of jobs started by the 204 swap (task-list ids), which the
+   * reference does not promise it accepts. Default true.
+   */
+  jobsApiKnowsTaskIds: z.boolean().optional(),
 };
 
 export const dcsInstanceCreateSchema = z
@@ -99,6 +130,8 @@ interface InstanceState {
   engineVersion: string;
   swapBehaviour: SwapBehaviour;
   asyncSwapSupported: boolean;
+  errorCodeSpelling: 'dcs' | 'numeric';
+  jobsApiKnowsTaskIds: boolean;
   createdAt: number;
   ip: string;
   /** Groups (shards) of replicas; in each, `masterIndex` points at the master. */
@@ -137,6 +170,8 @@ export interface DcsInstanceView {
   engineVersion: string;
   swapBehaviour: SwapBehaviour;
   asyncSwapSupported: boolean;
+  errorCodeSpelling: 'dcs' | 'numeric';
+  jobsApiKnowsTaskIds: boolean;
   /** Node ID of the master replica of the first group. */
   masterNodeId: string;
   replicas: Array<{
@@ -185,6 +220,8 @@ export class DcsStore {
       engineVersion: spec.engineVersion ?? '5.0',
       swapBehaviour: { ...DEFAULT_BEHAVIOUR, ...stripUndefined(spec.swapBehaviour ?? {}) },
       asyncSwapSupported: spec.asyncSwapSupported ?? true,
+      errorCodeSpelling: spec.errorCodeSpelling ?? 'dcs',
+      jobsApiKnowsTaskIds: spec.jobsApiKnowsTaskIds ?? true,
       createdAt: this.clock(),
       ip: derivedIp(`dcs:${spec.instanceId}`),
       groups: buildGroups(spec.instanceId, cacheMode),
@@ -212,6 +249,8 @@ export class DcsStore {
     if (p.task !== undefined) state.task = p.task;
     if (p.engineVersion !== undefined) state.engineVersion = p.engineVersion;
     if (p.asyncSwapSupported !== undefined) state.asyncSwapSupported = p.asyncSwapSupported;
+    if (p.errorCodeSpelling !== undefined) state.errorCodeSpelling = p.errorCodeSpelling;
+    if (p.jobsApiKnowsTaskIds !== undefined) state.jobsApiKnowsTaskIds = p.jobsApiKnowsTaskIds;
     if (p.swapBehaviour !== undefined) {
       state.swapBehaviour = { ...state.swapBehaviour, ...stripUndefined(p.swapBehaviour) };
     }
@@ -279,12 +318,14 @@ export class DcsStore {
     this.settle();
     const instance = this.findInstance(req);
     if (!instance) return { error: notFound(req.params.instance_id as string) };
-    if (instance.cacheMode !== 'ha') {
-      return { error: dcsError(400, DCS_CODES.swapNotSupported, 'Master standby swap is not supported.') };
+    const error = (status: number, code: string, message: string) =>
+      instanceError(instance, status, code, message);
+    if (!DCS_SWAP_CACHE_MODES.includes(instance.cacheMode)) {
+      return { error: error(400, DCS_CODES.swapNotSupported, 'Master standby swap is not supported.') };
     }
     if (instance.status !== 'RUNNING') {
       return {
-        error: dcsError(
+        error: error(
           400,
           DCS_CODES.notRunning,
           `The instance status is ${instance.status}; the operation is allowed only when it is RUNNING.`,
@@ -293,11 +334,7 @@ export class DcsStore {
     }
     if (instance.activeJobId || instance.task) {
       return {
-        error: dcsError(
-          400,
-          DCS_CODES.jobRunning,
-          'A job is still running on the instance. Try again later.',
-        ),
+        error: error(400, DCS_CODES.jobRunning, 'A job is still running on the instance. Try again later.'),
       };
     }
     const b = instance.swapBehaviour;
@@ -419,6 +456,8 @@ export class DcsStore {
       engineVersion: state.engineVersion,
       swapBehaviour: { ...state.swapBehaviour },
       asyncSwapSupported: state.asyncSwapSupported,
+      errorCodeSpelling: state.errorCodeSpelling,
+      jobsApiKnowsTaskIds: state.jobsApiKnowsTaskIds,
       masterNodeId: first?.replicas[first.masterIndex]?.nodeId ?? '',
       replicas: state.groups.flatMap((g) =>
         g.replicas.map((r, i) => ({
@@ -509,19 +548,22 @@ export class DcsStore {
           this.settle();
           const instance = this.findInstance(req);
           if (!instance) return notFound(req.params.instance_id as string);
+          // The parameters are `start_time` and `end_time` (huaweicloud-sdk-go-v3 ListBackgroundTaskRequest, the OTC
+          // parameter table). `begin_time`, which one published example URL shows, is ignored like any unknown name.
           const range: Record<'from' | 'to', number | undefined> = { from: undefined, to: undefined };
-          for (const [key, names] of [
-            ['from', ['begin_time', 'start_time']],
-            ['to', ['end_time']],
+          for (const [key, name] of [
+            ['from', 'start_time'],
+            ['to', 'end_time'],
           ] as const) {
-            const raw = names.map((n) => req.query[n]).find((v) => v !== undefined && v !== '');
-            if (raw === undefined) continue;
+            const raw = req.query[name];
+            if (raw === undefined || raw === '') continue;
             const ms = parseCompactUtc(raw);
             if (ms === undefined) {
-              return dcsError(
+              return instanceError(
+                instance,
                 400,
                 DCS_CODES.invalidParameter,
-                `Invalid ${names[0]}: expected yyyyMMddHHmmss (UTC).`,
+                `Invalid ${name}: expected yyyyMMddHHmmss (UTC).`,
               );
             }
             range[key] = ms;
@@ -543,8 +585,13 @@ export class DcsStore {
         handler: (req) => {
           this.settle();
           const job = this.jobs.get(req.params.job_id as string);
-          if (!job || job.projectId !== req.params.project_id) {
-            return dcsError(404, DCS_CODES.jobNotFound, `The job ${req.params.job_id} does not exist.`);
+          const instance = job ? this.instances.get(job.instanceId) : undefined;
+          const hidden = job?.via === 'swap' && instance !== undefined && !instance.jobsApiKnowsTaskIds;
+          if (!job || job.projectId !== req.params.project_id || hidden) {
+            const message = 'The requested URL does not exist.';
+            return instance
+              ? instanceError(instance, 404, DCS_CODES.jobNotFound, message)
+              : dcsError(404, DCS_CODES.jobNotFound, message);
           }
           return { status: 200, body: this.apiJob(job) };
         },
@@ -554,12 +601,18 @@ export class DcsStore {
 }
 
 function notFound(instanceId: string): SimResponse {
-  return dcsError(404, DCS_CODES.notFound, `The instance ${instanceId} does not exist.`);
+  return dcsError(404, DCS_CODES.instanceNotFound, `This DCS instance ${instanceId} does not exist.`);
+}
+
+/** An error about an existing instance, in the spelling the instance is set to answer with. */
+function instanceError(instance: InstanceState, status: number, code: string, message: string): SimResponse {
+  return dcsError(status, instance.errorCodeSpelling === 'numeric' ? numericDcsCode(code) : code, message);
 }
 
 function buildGroups(instanceId: string, cacheMode: InstanceState['cacheMode']): InstanceState['groups'] {
   const groupCount = cacheMode === 'cluster' || cacheMode === 'proxy' ? 3 : 1;
-  const replicaCount = cacheMode === 'single' ? 1 : 2;
+  // read/write splitting: one master and read replicas (a swap moves the master to the next replica)
+  const replicaCount = cacheMode === 'single' ? 1 : cacheMode === 'ha_rw_split' ? 3 : 2;
   return Array.from({ length: groupCount }, (_, g) => ({
     groupId: derivedHex(`group:${instanceId}:${g}`, 32),
     groupName: `group-${g}`,

@@ -12,15 +12,25 @@ import { SimulatorInputError } from './types';
 
 export const DRS_HEALTHY_STATUS = 'INCRE_TRANSFER_STARTED';
 
-/** Error codes are the simulator's choice (the public reference does not list them per API): unverified. */
+/**
+ * Codes of the DRS error-code appendix as cloud-apis.md lists them (`DRS.M05003` task not found, 400;
+ * `DRS.M00304` the API cannot be called in the task's current status, 400; `DRS.M01504` another operation is
+ * being performed, **202**). Which code answers which situation of these three APIs is not documented per API;
+ * the rest are the simulator's choice (unverified; simulator/README.md).
+ */
 export const DRS_CODES = {
+  /** unverified */
   invalidParameter: 'DRS.M00001',
-  jobNotFound: 'DRS.M00004',
-  statusNotAllowed: 'DRS.M05001',
-  switchInProgress: 'DRS.M05002',
-  noSwitchRecord: 'DRS.M05003',
-  switchFailed: 'DRS.M05004',
-  switchRejected: 'DRS.M05005',
+  jobNotFound: 'DRS.M05003',
+  statusNotAllowed: 'DRS.M00304',
+  /** with 202 and status "failed" */
+  switchInProgress: 'DRS.M01504',
+  /** unverified: which code the status call answers before any switch (400) */
+  noSwitchRecord: 'DRS.M00304',
+  /** unverified: error_code of a SWITCH_VIP_FAILED status */
+  switchFailed: 'DRS.M05100',
+  /** unverified: error_code of a REJECT answer (202, status "failed") */
+  switchRejected: 'DRS.M05101',
 } as const;
 
 const behaviourSchema = z
@@ -34,6 +44,11 @@ const behaviourSchema = z
     result: z.enum(['SUCCESS', 'FAIL', 'STUCK', 'REJECT']).optional(),
     failCode: z.string().min(1).optional(),
     failMessage: z.string().min(1).optional(),
+    /**
+     * After a trigger, get-switch-vip-status keeps showing the previous switch's final status (or "no switch
+     * record") for this long before the new switch shows (the real API is asynchronous). Default 0.
+     */
+    staleStatusMs: z.number().int().min(0).max(86_400_000).optional(),
   })
   .strict();
 
@@ -42,6 +57,7 @@ export interface DrsBehaviour {
   result: 'SUCCESS' | 'FAIL' | 'STUCK' | 'REJECT';
   failCode?: string;
   failMessage?: string;
+  staleStatusMs?: number;
 }
 
 const jobFields = {
@@ -81,6 +97,9 @@ interface SwitchState {
   errorCode: string;
   errorMessage: string;
   settled: boolean;
+  /** Until this time the status shows `previous` (the earlier switch's final answer; null = no record). */
+  staleUntil: number;
+  previous: { status: SwitchStatus; errorCode: string; errorMessage: string } | null;
 }
 
 interface JobState {
@@ -215,7 +234,16 @@ export class DrsStore {
       );
     }
     if (state.lastSwitch && this.switchStatus(state.lastSwitch) === 'SWITCH_VIP_START') {
-      return drsError(400, DRS_CODES.switchInProgress, 'A virtual IP switchover is already in progress.');
+      // DRS.M01504 "another operation is being performed" comes with 202 (cloud-apis.md, the error-code appendix).
+      return {
+        status: 202,
+        body: {
+          id: state.jobId,
+          status: 'failed',
+          error_code: DRS_CODES.switchInProgress,
+          error_msg: 'Another operation is being performed on the task. Try again later.',
+        },
+      };
     }
     const b = state.behaviour;
     if (b.result === 'REJECT' && !ctx.forceJobFail) {
@@ -231,7 +259,12 @@ export class DrsStore {
     }
     const now = this.clock();
     const fail = Boolean(ctx.forceJobFail) || b.result === 'FAIL';
+    const prev = state.lastSwitch;
     state.lastSwitch = {
+      staleUntil: now + (b.staleStatusMs ?? 0),
+      previous: prev
+        ? { status: this.switchStatus(prev), errorCode: prev.errorCode, errorMessage: prev.errorMessage }
+        : null,
       mode,
       startedAt: now,
       endsAt: b.result === 'STUCK' && !ctx.forceJobFail ? null : now + b.switchMs,
@@ -247,11 +280,12 @@ export class DrsStore {
     this.settle();
     const state = this.find(req);
     if (!state) return jobNotFound(req.params.job_id as string);
-    const sw = state.lastSwitch;
+    const current = state.lastSwitch;
+    const sw = current && this.clock() < current.staleUntil ? current.previous : current;
     if (!sw) {
       return drsError(400, DRS_CODES.noSwitchRecord, 'No virtual IP switchover record exists for this job.');
     }
-    const status = this.switchStatus(sw);
+    const status = 'status' in sw ? sw.status : this.switchStatus(sw);
     return {
       status: 200,
       body:
@@ -279,7 +313,14 @@ export class DrsStore {
     const results = (jobs as string[]).map((id) => {
       const state = this.jobs.get(id);
       if (!state || state.projectId !== req.params.project_id) {
-        return { id, status: '', error_code: DRS_CODES.jobNotFound, error_msg: 'The job does not exist.' };
+        // `error_message` here, not `error_msg` (OTC "Querying Task Statuses in Batches", huaweicloud-sdk-go-v3
+        // QueryJobStatusResp, gophertelekomcloud BatchListJobStatus).
+        return {
+          id,
+          status: '',
+          error_code: DRS_CODES.jobNotFound,
+          error_message: 'The task does not exist.',
+        };
       }
       return { id, status: state.status };
     });

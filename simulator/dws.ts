@@ -16,6 +16,10 @@ import { SimulatorInputError } from './types';
  */
 
 export const DWS_CODES = {
+  /**
+   * Not found, answered with **400**: the huaweicloud Terraform provider's DWS disaster-recovery resource turns a
+   * 400 carrying `DWS.10101` into its 404 (`ConvertExpected400ErrInto404Err(err, "error_code", "DWS.10101")`).
+   */
   notFound: 'DWS.10101',
   /** Simulator's choice (unverified): the DR status does not allow the operation. */
   statusNotAllowed: 'DWS.10102',
@@ -61,6 +65,16 @@ const drFields = {
   /** The production (primary) cluster is faulty: sync stops, planned switchover is refused, failover allowed. */
   productionFaulty: z.boolean().optional(),
   behaviour: behaviourSchema.optional(),
+  /**
+   * `zoneless`: `last_success_time` as in the reference's examples, `2023-03-27 20:16:34` (UTC, no zone);
+   * `iso` (default): `2023-03-27T20:16:34Z`. The format is undocumented.
+   */
+  timeFormat: z.enum(['iso', 'zoneless']).optional(),
+  /**
+   * `static`: each cluster keeps the role it was created with (role values are undocumented and may be labels of
+   * the pair, not the current role); only the `primary_cluster`/`standby_cluster` fields swap. Default `current`.
+   */
+  clusterRoles: z.enum(['current', 'static']).optional(),
 };
 
 export const dwsDrCreateSchema = z
@@ -98,6 +112,8 @@ interface DrState {
   nextSyncMs: number;
   productionFaulty: boolean;
   behaviour: DwsBehaviour;
+  timeFormat: 'iso' | 'zoneless';
+  clusterRoles: 'current' | 'static';
   createdAt: number;
   startedAt: number;
   lastDisasterMs: number | null;
@@ -174,6 +190,8 @@ export class DwsStore {
       nextSyncMs: now + periodMs,
       productionFaulty: spec.productionFaulty ?? false,
       behaviour: { ...DEFAULT_BEHAVIOUR, ...stripUndefined(spec.behaviour ?? {}) },
+      timeFormat: spec.timeFormat ?? 'iso',
+      clusterRoles: spec.clusterRoles ?? 'current',
       createdAt: now - 86_400_000,
       startedAt: now - 86_000_000,
       lastDisasterMs: null,
@@ -197,6 +215,8 @@ export class DwsStore {
     if (p.status !== undefined) state.status = p.status;
     if (p.productionFaulty !== undefined) state.productionFaulty = p.productionFaulty;
     if (p.behaviour !== undefined) state.behaviour = { ...state.behaviour, ...stripUndefined(p.behaviour) };
+    if (p.timeFormat !== undefined) state.timeFormat = p.timeFormat;
+    if (p.clusterRoles !== undefined) state.clusterRoles = p.clusterRoles;
     if (p.syncPeriodSeconds !== undefined) {
       state.syncPeriodMs = p.syncPeriodSeconds * 1000;
       state.nextSyncMs = now + state.syncPeriodMs;
@@ -327,11 +347,12 @@ export class DwsStore {
       id: cluster.id,
       name: cluster.name,
       cluster_az: cluster.az,
-      role: primary ? 'primary' : 'standby',
+      role: (state.clusterRoles === 'static' ? index === 0 : primary) ? 'primary' : 'standby',
       region: 'eu-de',
       status: faulty ? 'UNAVAILABLE' : 'AVAILABLE',
       progress,
-      last_success_time: isoSeconds(state.lastSuccessMs),
+      last_success_time:
+        state.timeFormat === 'zoneless' ? spaced(state.lastSuccessMs) : isoSeconds(state.lastSuccessMs),
       project_id: state.projectId,
     };
   }
@@ -502,7 +523,7 @@ export class DwsStore {
 }
 
 function notFound(id: string): SimResponse {
-  return dwsError(404, DWS_CODES.notFound, `The disaster recovery ${id} does not exist.`);
+  return dwsError(400, DWS_CODES.notFound, `The disaster recovery ${id} does not exist.`);
 }
 
 function uuidFrom(seed: string): string {

@@ -1,16 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate, type AuthResult, type TokenStore } from './auth';
 import { gatewayError, injectedStatusBody, serviceError } from './errors';
-import { setAtPath, type Fault, type FaultStore } from './faults';
+import {
+  setAtPath,
+  shiftBodyTimes,
+  shiftTime,
+  TIME_QUERY_PARAMS,
+  type AcceptedTriggers,
+  type Fault,
+  type FaultStore,
+  type HeldRequests,
+  type Sleeps,
+} from './faults';
 import { uuid } from './ids';
 import type { RequestLog } from './request-log';
 import type { HandlerContext, Route, Service, SimRequest, SimResponse } from './types';
 
 /**
  * The HTTP front of the simulator: routing, fault injection, authentication and the request log.
- * Cloud API requests go through, in order: route match, faults that act before handling (latency, reset,
- * status, throttle), authentication and project scope, the handler, faults that act on the answer
- * (reset-after-accept, malformed-json, unknown-enum), the request log.
+ * Cloud API requests go through, in order: route match, faults that act before handling (hold, latency,
+ * accept-late, reset, status, throttle), authentication and project scope, the handler (its query times and
+ * answer times shifted by the clock offset; an accepted trigger is counted), faults that act on the answer
+ * (reset-after-accept, malformed-json, replace-body, unknown-enum), the request log.
  */
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -52,6 +63,11 @@ export interface HttpDeps {
   log: RequestLog;
   control: ControlHandler;
   quiet: boolean;
+  held: HeldRequests;
+  accepted: AcceptedTriggers;
+  sleeps: Sleeps;
+  /** Offset of the cloud's clock from the real one, applied to the times it reports and reads. */
+  clock: { offsetMs: number };
 }
 
 export class SimHttp {
@@ -112,7 +128,8 @@ export class SimHttp {
     const { method, path } = base;
     const match = this.match(method, path);
     const service = match?.route.service ?? serviceOfPath(path);
-    const faults = this.deps.faults.take({ method, path, service, trigger: Boolean(match?.route.trigger) });
+    const trigger = Boolean(match?.route.trigger);
+    const faults = this.deps.faults.take({ method, path, service, trigger });
     const faultNames = faults.length ? faults.map((f) => f.type).join(',') : undefined;
     let authenticated = false;
     let authMethod: 'token' | 'aksk' | undefined;
@@ -137,8 +154,35 @@ export class SimHttp {
     };
 
     // Faults that act before the request is handled.
+    if (faults.some((f) => f.type === 'hold')) {
+      const decision = await this.deps.held.hold({ method, path, service: service ?? 'unknown', trigger });
+      if (decision === 'drop') {
+        res.socket?.destroy();
+        finish('reset');
+        return;
+      }
+    }
     const latency = faults.reduce((sum, f) => sum + (f.type === 'latency' ? f.ms : 0), 0);
-    if (latency > 0) await sleep(latency);
+    if (latency > 0 && !(await this.deps.sleeps.sleep(latency))) {
+      res.socket?.destroy();
+      finish('reset');
+      return;
+    }
+    // accept-late: handled `ms` after arrival whatever the client does; optionally answered at once.
+    let earlyStatus: number | undefined;
+    const late = faults.find((f) => f.type === 'accept-late');
+    if (late && late.type === 'accept-late') {
+      if (late.status !== undefined) {
+        const early = preFaultAnswer({ type: 'status', status: late.status }, service);
+        send(res, early);
+        earlyStatus = early.status;
+      }
+      if (!(await this.deps.sleeps.sleep(late.ms))) {
+        res.socket?.destroy();
+        finish('reset');
+        return;
+      }
+    }
     const pre = faults.find((f) => f.type === 'reset' || f.type === 'status' || f.type === 'throttle');
     if (pre) {
       if (pre.type === 'reset') {
@@ -184,12 +228,41 @@ export class SimHttp {
           if (jobFail && jobFail.type === 'job-fail') {
             ctx.forceJobFail = { reason: jobFail.reason ?? 'Injected fault: the job failed.' };
           }
+          const offsetMs = this.deps.clock.offsetMs;
+          if (offsetMs !== 0) {
+            // The cloud reads times in its own clock: a filter time T means real time T - offset.
+            const query = { ...req.query };
+            for (const name of TIME_QUERY_PARAMS) {
+              if (query[name]) query[name] = shiftTime(query[name], -offsetMs);
+            }
+            req.query = query;
+          }
           answer = match.route.handler(req, ctx);
+          if (match.route.trigger && isAccepted(answer)) {
+            this.deps.accepted.add({
+              at: new Date().toISOString(),
+              service: match.route.service,
+              operation: match.route.pattern.split('/').pop() as string,
+              projectId: req.params.project_id ?? '',
+              resourceId:
+                req.params.instance_id ?? req.params.disaster_recovery_id ?? req.params.job_id ?? '',
+              status: answer.status,
+              ...(faultNames ? { fault: faultNames } : {}),
+            });
+          }
+          if (offsetMs !== 0 && answer.body !== undefined) {
+            answer = { ...answer, body: shiftBodyTimes(answer.body, offsetMs) };
+          }
         }
       }
     }
 
     // Faults that act on the answer.
+    if (earlyStatus !== undefined) {
+      // accept-late with an immediate answer: the client has had its answer already.
+      finish(earlyStatus);
+      return;
+    }
     if (faults.some((f) => f.type === 'reset-after-accept')) {
       res.socket?.destroy();
       finish('reset');
@@ -204,6 +277,20 @@ export class SimHttp {
       });
       res.end(broken);
       finish(200);
+      return;
+    }
+    const replace = faults.find((f) => f.type === 'replace-body');
+    if (replace && replace.type === 'replace-body' && answer.status >= 200 && answer.status < 300) {
+      const text = replace.raw ?? (replace.body === undefined ? '' : JSON.stringify(replace.body));
+      const status = replace.status ?? answer.status;
+      if (!res.destroyed) {
+        res.writeHead(status, {
+          'Content-Type': 'application/json;charset=UTF-8',
+          'Content-Length': Buffer.byteLength(text),
+        });
+        res.end(text);
+      }
+      finish(status);
       return;
     }
     for (const f of faults) {
@@ -290,8 +377,15 @@ function preFaultAnswer(fault: Fault, service: Service | undefined): SimResponse
   throw new Error(`not a pre-handling fault: ${fault.type}`);
 }
 
+/** A trigger's answer that means the cloud took the operation: 2xx and not a refusal in a 2xx body (DRS). */
+export function isAccepted(answer: SimResponse): boolean {
+  if (answer.status < 200 || answer.status >= 300) return false;
+  const body = answer.body as { status?: unknown } | undefined;
+  return !(body && typeof body === 'object' && body.status === 'failed');
+}
+
 export function send(res: ServerResponse, answer: SimResponse): void {
-  if (res.destroyed) return;
+  if (res.destroyed || res.headersSent) return;
   const headers: Record<string, string | number> = { 'X-Request-Id': uuid(), ...(answer.headers ?? {}) };
   if (answer.body === undefined || answer.status === 204) {
     res.writeHead(answer.status, headers);
@@ -327,8 +421,4 @@ function parseJson(raw: Buffer): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false };
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

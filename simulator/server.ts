@@ -1,11 +1,11 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { iamRoutes, TokenStore, type SimAccessKey, type SimUser } from './auth';
-import { controlHandler, SimulatorControl } from './control';
+import { controlHandler, SimulatorControl, type SimulatorNetwork } from './control';
 import { DcsStore } from './dcs';
 import { DrsStore } from './drs';
 import { DwsStore } from './dws';
-import { FaultStore } from './faults';
+import { AcceptedTriggers, FaultStore, HeldRequests, Sleeps } from './faults';
 import { SimHttp } from './http';
 import { RequestLog } from './request-log';
 import type { Clock } from './types';
@@ -30,6 +30,8 @@ export interface SimulatorOptions {
    * is valid for that project only; without, for the project named in `X-Project-Id` (any if absent).
    */
   accessKeys?: Array<{ accessKey: string; secretKey: string; projectId?: string }>;
+  /** Offset (ms) of the cloud's clock on the times it reports; default 0 (`control.setClockOffset` changes it). */
+  clockOffsetMs?: number;
 }
 
 export interface RunningSimulator {
@@ -62,7 +64,49 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const dcs = new DcsStore(clock);
   const dws = new DwsStore(clock);
   const drs = new DrsStore(clock);
-  const control = new SimulatorControl({ dcs, dws, drs }, faults, log, tokens);
+  const held = new HeldRequests();
+  const accepted = new AcceptedTriggers();
+  const sleeps = new Sleeps();
+  const clockOffset = { offsetMs: options.clockOffsetMs ?? 0 };
+
+  // Every server that ever listened (a refusal closes the listening one and opens a new one on the same port).
+  const servers: Array<{ server: Server; ended: Promise<void> }> = [];
+  let closing = false;
+  let refusing = false;
+  const host = options.host ?? '127.0.0.1';
+  const listen = async (port: number): Promise<Server> => {
+    const server = createServer(http.listener);
+    server.keepAliveTimeout = 5000;
+    servers.push({ server, ended: new Promise((resolve) => server.once('close', () => resolve())) });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return server;
+  };
+
+  let current: Server | undefined;
+  const network: SimulatorNetwork = {
+    clock: clockOffset,
+    refusing: () => refusing,
+    async refuseConnections(ms: number) {
+      if (refusing || closing || !current) return;
+      refusing = true;
+      const port = (current.address() as AddressInfo).port;
+      // Stop listening (new connections: ECONNREFUSED) and drop idle keep-alive connections; requests in
+      // flight (held, late) go on.
+      current.close();
+      current.closeIdleConnections();
+      const waited = await sleeps.sleep(ms);
+      if (waited && !closing) current = await listen(port);
+      refusing = false;
+    },
+  };
+
+  const control = new SimulatorControl({ dcs, dws, drs }, faults, log, tokens, { held, accepted, network });
   const http = new SimHttp({
     routes: [...iamRoutes(tokens), ...dcs.routes(), ...dws.routes(), ...drs.routes()],
     tokens,
@@ -70,19 +114,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     log,
     control: controlHandler(control),
     quiet: options.quiet ?? Boolean(process.env.JEST_WORKER_ID),
+    held,
+    accepted,
+    sleeps,
+    clock: clockOffset,
   });
 
-  const server = createServer(http.listener);
-  server.keepAliveTimeout = 5000;
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  current = await listen(options.port ?? 0);
+  const address = current.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   let closed: Promise<void> | undefined;
@@ -90,10 +129,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     url: `http://${urlHost}:${address.port}`,
     control,
     close: () => {
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      closed ??= (async () => {
+        closing = true;
+        sleeps.cancelAll();
+        held.release(undefined, 'drop');
+        for (const { server } of servers) {
+          if (server.listening) server.close();
+          server.closeAllConnections();
+        }
+        await Promise.all(servers.map((s) => s.ended));
+      })();
       return closed;
     },
   };

@@ -66,6 +66,10 @@ const envSchema = z.object({
   OS_REGION_NAME: z.string().min(1).optional(),
   ...serviceEndpointFields,
   SWITCHOVER_IAM_ENDPOINT: url('SWITCHOVER_IAM_ENDPOINT').optional(),
+  /** Open Telekom Cloud: derive the DWS endpoint although DWS disaster recovery is not in the OTC API reference. */
+  SWITCHOVER_OTC_DWS: z
+    .enum(['enabled', 'disabled'], { message: 'SWITCHOVER_OTC_DWS must be enabled or disabled' })
+    .default('disabled'),
   SWITCHOVER_REQUEST_TIMEOUT_MS: z.coerce
     .number()
     .int({ message: 'SWITCHOVER_REQUEST_TIMEOUT_MS must be a whole number of milliseconds' })
@@ -304,7 +308,12 @@ function locate(
     }
     return { endpoints: overrides as ServiceEndpoints };
   }
-  return { endpoints: regionEndpoints(e.SWITCHOVER_CLOUD, region, overrides), region };
+  return {
+    endpoints: regionEndpoints(e.SWITCHOVER_CLOUD, region, overrides, {
+      otcDws: e.SWITCHOVER_OTC_DWS === 'enabled',
+    }),
+    region,
+  };
 }
 
 function describeMetrics(e: z.output<typeof envSchema>): string {

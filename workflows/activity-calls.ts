@@ -1,4 +1,8 @@
-/** How the skeleton calls activities and reads their failures (deterministic code). */
+/**
+ * The seam between workflows and activities (deterministic code). Activities are typed from their factory
+ * (`import type`: nothing of the activities enters the workflow bundle), so the compiler checks every call across
+ * the seam: names, arguments and results.
+ */
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -6,17 +10,52 @@ import {
   type ActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
 import { CloudFailure, NON_RETRYABLE_CLOUD_FAILURES, type CloudError } from '../domain/failures';
+import type {
+  AwaitArgs,
+  AwaitReport,
+  PreflightReport,
+  TriggerArgs,
+  TriggerReceipt,
+  VerifyArgs,
+  VerifyReport,
+} from '../domain/reports';
+
+/** Every activity the worker registers, as the worker builds them. */
+export type Activities = ReturnType<typeof createActivities>;
+
+/** The activities, with the options (timeouts, retries, UI summary) of this call. */
+export function activities(options: ActivityOptions): Activities {
+  return proxyActivities<Activities>(options);
+}
+
+/** Names of the registered activities whose signature is `Fn`. */
+type ActivityNamed<Fn> = { [K in keyof Activities]: Activities[K] extends Fn ? K : never }[keyof Activities];
+
+/**
+ * The phase contract every service fulfils: the registered activity for each phase, checked by the compiler
+ * against the phase's arguments and result for the service's params `P` and preflight state `S`.
+ */
+export interface ServicePhases<P, S> {
+  preflight: ActivityNamed<(params: P) => Promise<PreflightReport<S>>>;
+  trigger: ActivityNamed<(args: TriggerArgs<P, S>) => Promise<TriggerReceipt>>;
+  await: ActivityNamed<(args: AwaitArgs<P, S>) => Promise<AwaitReport>>;
+  verify: ActivityNamed<(args: VerifyArgs<P, S>) => Promise<VerifyReport>>;
+}
+
+/**
+ * One phase activity of a service. `ServicePhases` already checked that the name's signature is `(args: A) =>
+ * Promise<R>` for this service; the skeleton, generic over services, cannot restate that, hence the cast.
+ */
+export function phaseActivity<A, R>(
+  name: keyof Activities,
+  options: ActivityOptions,
+): (args: A) => Promise<R> {
+  return activities(options)[name] as unknown as (args: A) => Promise<R>;
+}
 
 export const NON_RETRYABLE = [...NON_RETRYABLE_CLOUD_FAILURES];
-
-type ActivityCall<A, R> = (args: A) => Promise<R>;
-
-/** One activity, by its registered name, with the options (timeouts, retries, UI summary) of this call. */
-export function activity<A, R>(name: string, options: ActivityOptions): ActivityCall<A, R> {
-  const proxies = proxyActivities<Record<string, ActivityCall<A, R>>>(options);
-  return proxies[name];
-}
 
 /** Read-only phases (policy, preflight, verify): a few quick retries, permanent cloud errors end them. */
 export const READ_RETRY: RetryPolicy = {

@@ -1,20 +1,18 @@
+import type { DcsPreflightState } from '../activities/dcs/activities';
 import { dcsDefinition } from '../domain/catalog';
-import type { DcsSwitchoverInput } from '../domain/inputs';
+import type { DcsSwitchoverInput, DcsSwitchoverParams } from '../domain/inputs';
 import type { SwitchoverOutcome } from '../domain/outcome';
+import type { ServicePhases } from './activity-calls';
 import { runSwitchover, settle } from './switchover';
+
+const dcsPhases: ServicePhases<DcsSwitchoverParams, DcsPreflightState> = {
+  preflight: 'dcsPreflight',
+  trigger: 'dcsTrigger',
+  await: 'dcsAwaitSwap',
+  verify: 'dcsVerify',
+};
 
 /** DCS (Redis) master/standby switchover of one `ha` instance. */
 export async function dcsMasterStandbySwitchover(input: DcsSwitchoverInput): Promise<SwitchoverOutcome> {
-  return settle(
-    await runSwitchover({
-      ...dcsDefinition,
-      input,
-      phases: {
-        preflight: 'dcsPreflight',
-        trigger: 'dcsTrigger',
-        await: 'dcsAwaitSwap',
-        verify: 'dcsVerify',
-      },
-    }),
-  );
+  return settle(await runSwitchover({ ...dcsDefinition, input, phases: dcsPhases }));
 }

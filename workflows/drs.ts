@@ -1,15 +1,18 @@
+import type { DrsPreflightState } from '../activities/drs/activities';
 import { drsDefinition } from '../domain/catalog';
-import type { DrsSwitchoverInput } from '../domain/inputs';
+import type { DrsSwitchoverInput, DrsSwitchoverParams } from '../domain/inputs';
 import type { SwitchoverOutcome } from '../domain/outcome';
+import type { ServicePhases } from './activity-calls';
 import { runSwitchover, settle } from './switchover';
+
+const drsPhases: ServicePhases<DrsSwitchoverParams, DrsPreflightState> = {
+  preflight: 'drsPreflight',
+  trigger: 'drsTrigger',
+  await: 'drsAwaitVip',
+  verify: 'drsVerify',
+};
 
 /** DRS dual-virtual-IP switchover of one task. */
 export async function drsVipSwitchover(input: DrsSwitchoverInput): Promise<SwitchoverOutcome> {
-  return settle(
-    await runSwitchover({
-      ...drsDefinition,
-      input,
-      phases: { preflight: 'drsPreflight', trigger: 'drsTrigger', await: 'drsAwaitVip', verify: 'drsVerify' },
-    }),
-  );
+  return settle(await runSwitchover({ ...drsDefinition, input, phases: drsPhases }));
 }

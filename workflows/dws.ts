@@ -1,20 +1,18 @@
+import type { DwsPreflightState } from '../activities/dws/activities';
 import { dwsDefinition } from '../domain/catalog';
-import type { DwsSwitchoverInput } from '../domain/inputs';
+import type { DwsSwitchoverInput, DwsSwitchoverParams } from '../domain/inputs';
 import type { SwitchoverOutcome } from '../domain/outcome';
+import type { ServicePhases } from './activity-calls';
 import { runSwitchover, settle } from './switchover';
+
+const dwsPhases: ServicePhases<DwsSwitchoverParams, DwsPreflightState> = {
+  preflight: 'dwsPreflight',
+  trigger: 'dwsTrigger',
+  await: 'dwsAwaitSwitch',
+  verify: 'dwsVerify',
+};
 
 /** DWS disaster-recovery planned switchover or exception failover. */
 export async function dwsDisasterRecoverySwitchover(input: DwsSwitchoverInput): Promise<SwitchoverOutcome> {
-  return settle(
-    await runSwitchover({
-      ...dwsDefinition,
-      input,
-      phases: {
-        preflight: 'dwsPreflight',
-        trigger: 'dwsTrigger',
-        await: 'dwsAwaitSwitch',
-        verify: 'dwsVerify',
-      },
-    }),
-  );
+  return settle(await runSwitchover({ ...dwsDefinition, input, phases: dwsPhases }));
 }

@@ -7,6 +7,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  type ActivityOptions,
   defineQuery,
   isCancellation,
   log,
@@ -23,26 +24,38 @@ import { InputValidationError, parseInput, type commonSwitchoverFields } from '.
 import { switchoverWorkflowId } from '../domain/kinds';
 import type { ApprovalDecision, OutcomeStatus, SwitchoverOutcome } from '../domain/outcome';
 import type { Phase } from '../domain/phases';
-import type { AwaitReport, Facts, PreflightReport, TriggerReceipt, VerifyReport } from '../domain/reports';
+import type { SwitchoverKind } from '../domain/kinds';
+import type {
+  AwaitArgs,
+  AwaitReport,
+  Facts,
+  PreflightReport,
+  TriggerArgs,
+  TriggerReceipt,
+  VerifyArgs,
+  VerifyReport,
+} from '../domain/reports';
 import { SA_KIND, SA_OUTCOME, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
-import type { PolicyAnswer, PolicyQuestion } from '../activities/safety';
-import { activity, failureCause, NON_RETRYABLE, READ_RETRY, type FailureCause } from './activity-calls';
-import { installApprovalGate } from './approval';
+import type { PolicyAnswer } from '../activities/safety';
+import {
+  activities,
+  failureCause,
+  NON_RETRYABLE,
+  phaseActivity,
+  READ_RETRY,
+  type Activities,
+  type FailureCause,
+  type ServicePhases,
+} from './activity-calls';
+import { installApprovalGate, type ApprovalGate } from './approval';
 import { startNotification } from './notify';
 
 type CommonParams = z.output<z.ZodObject<typeof commonSwitchoverFields>>;
 
-/** Names of a service's phase activities (registered by the worker). */
-export interface ServicePhases {
-  preflight: string;
-  trigger: string;
-  await: string;
-  verify: string;
-}
-
-export interface SwitchoverSpec<S extends z.ZodType> extends SwitchoverDefinition<S> {
+export interface SwitchoverSpec<Schema extends z.ZodType, State> extends SwitchoverDefinition<Schema> {
   input: unknown;
-  phases: ServicePhases;
+  /** The service's phase activities, checked by the compiler against the phase contract. */
+  phases: ServicePhases<z.output<Schema>, State>;
 }
 
 /** Progress as the `progress` query returns it. */
@@ -64,31 +77,106 @@ export interface SwitchoverProgress {
 
 export const progressQuery = defineQuery<SwitchoverProgress>('progress');
 
-/** After the deadline, how long the await activity gets to report `deadline_reached` itself. */
-const DEADLINE_GRACE_MS = 60_000;
+// Timeouts and retries of the skeleton's own calls, each with its reason.
+/** Policy and preflight only read: 30 s covers a few slow cloud calls; READ_RETRY absorbs blips. */
+const READ_PHASE: ActivityOptions = { startToCloseTimeout: '30s', retry: READ_RETRY };
+/**
+ * One trigger attempt per activity attempt: the workflow drives retries itself so each attempt knows whether an
+ * earlier one may have sent. 30 s bounds a look, a settle and one send (see ensureTimeToSend).
+ */
+const TRIGGER_ATTEMPT: ActivityOptions = { startToCloseTimeout: '30s', retry: { maximumAttempts: 1 } };
 /** Backoff between trigger attempts (busy resource, ambiguous send). */
 const TRIGGER_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };
 /** The trigger phase's own bound: a resource that stays busy this long ends the switchover, nothing sent. */
 const TRIGGER_PHASE_MS = 10 * 60_000;
+/** After the deadline, how long the await activity gets to report `deadline_reached` itself. */
+const DEADLINE_GRACE_MS = 60_000;
+/** Await polls for as long as the switch may take; heartbeats every few seconds reveal a dead worker in 20 s. */
+const AWAIT_HEARTBEAT = '20s';
+/** Verify may wait for the instance to settle (up to a minute), heartbeating meanwhile. */
+const VERIFY_PHASE: ActivityOptions = {
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '30s',
+  retry: READ_RETRY,
+};
+/** One last look after a cancellation: quick, at most one retry; the report is best effort. */
+const LAST_LOOK: ActivityOptions = { startToCloseTimeout: '30s', retry: { maximumAttempts: 2 } };
+/** Recording must not be lost to a short store outage: retries with backoff up to 30 s. */
+const RECORD: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+};
 
-export async function runSwitchover<S extends z.ZodType>(
-  spec: SwitchoverSpec<S>,
+/** How a run ends: the outcome's status and one line for humans. */
+interface Ending {
+  status: OutcomeStatus;
+  message: string;
+  cloudError?: CloudError;
+}
+
+/** Everything one run knows, in one place: each phase reads it and fills in its part. */
+interface Run<State> {
+  kind: SwitchoverKind;
+  workflowType: string;
+  phases: ServicePhases<unknown, State> | Record<keyof ServicePhases<unknown, State>, keyof Activities>;
+  params: CommonParams;
+  resourceId: string;
+  /** e.g. `DCS instance dcs-1`. */
+  label: string;
+  workflowId: string;
+  runId: string;
+  startedAt: number;
+  progress: SwitchoverProgress;
+  approvalGate: ApprovalGate;
+  policy?: PolicyAnswer;
+  preflight?: PreflightReport<State>;
+  approval?: ApprovalDecision;
+  /** Epoch ms when the switch must have resolved; set when the trigger phase starts. */
+  deadlineAt?: number;
+  receipt?: TriggerReceipt;
+  awaited?: AwaitReport;
+  /** The switch may have been sent: a receipt, or an attempt that may have reached the cloud. */
+  triggered: boolean;
+  /** Facts the skeleton adds to the outcome (cooldown, dry run, verification). */
+  facts: Facts;
+}
+
+/** The skeleton: each phase either ends the run (returns an Ending) or hands over to the next. */
+export async function runSwitchover<Schema extends z.ZodType, State>(
+  spec: SwitchoverSpec<Schema, State>,
 ): Promise<SwitchoverOutcome> {
+  const run = beginRun(spec);
+  let ending: Ending;
+  try {
+    ending =
+      (await waitForSchedule(run)) ??
+      (await preflightPhase(run)) ??
+      (await approvalPhase(run)) ??
+      (await triggerPhase(run)) ??
+      (await awaitPhase(run)) ??
+      (await verifyPhase(run));
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    ending = await cancelledEnding(run);
+  }
+  return finish(run, ending);
+}
+
+/** validate: the client checked already; check again, since anyone can start a workflow by type name. */
+function beginRun<Schema extends z.ZodType, State>(spec: SwitchoverSpec<Schema, State>): Run<State> {
   const info = workflowInfo();
   const startedAt = Date.now();
   const progress: SwitchoverProgress = { phase: 'validate', polls: 0 };
   setHandler(progressQuery, () => progress);
-
-  // validate: the client checked already; check again, since anyone can start a workflow by type name.
-  let params: z.output<S> & CommonParams;
+  let params: CommonParams;
   try {
-    params = parseInput(spec.workflowType, spec.schema, spec.input) as z.output<S> & CommonParams;
+    params = parseInput(spec.workflowType, spec.schema, spec.input) as CommonParams;
   } catch (error) {
     if (error instanceof InputValidationError)
       throw ApplicationFailure.nonRetryable(error.message, INVALID_INPUT);
     throw error;
   }
-  const resourceId = spec.resourceOf(params);
+  const resourceId = spec.resourceOf(params as z.output<Schema>);
   const expectedId = switchoverWorkflowId(spec.kind, params.projectId, resourceId);
   if (info.workflowId !== expectedId) {
     // The workflow ID is the per-resource lock; a run under another ID would bypass it.
@@ -102,232 +190,302 @@ export async function runSwitchover<S extends z.ZodType>(
     { key: SA_PROJECT, value: params.projectId },
     { key: SA_RESOURCE, value: resourceId },
   ]);
-  const approvalGate = installApprovalGate(info.workflowId, params.requestedBy);
   const label = `${spec.resourceLabel} ${resourceId}`;
   progress.resource = label;
-
-  let preflight: PreflightReport | undefined;
-  let receipt: TriggerReceipt | undefined;
-  let awaited: AwaitReport | undefined;
-  let approval: ApprovalDecision | undefined;
-  let triggered = false;
-  let policy: PolicyAnswer | undefined;
-  const facts: Facts = {};
-
-  const enter = (phase: Phase) => {
-    progress.phase = phase;
-    showDetails(progress, info.workflowId);
+  return {
+    kind: spec.kind,
+    workflowType: spec.workflowType,
+    phases: spec.phases as Run<State>['phases'],
+    params,
+    resourceId,
+    label,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    startedAt,
+    progress,
+    approvalGate: installApprovalGate(info.workflowId, params.requestedBy),
+    triggered: false,
+    facts: {},
   };
+}
 
-  const finish = async (
-    status: OutcomeStatus,
-    message: string,
-    cloudError?: CloudError,
-  ): Promise<SwitchoverOutcome> => {
-    const finishedAt = Date.now();
-    const outcome: SwitchoverOutcome = {
-      kind: spec.kind,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      projectId: params.projectId,
-      resourceId,
-      status,
-      message,
-      phase: progress.phase,
-      triggered,
-      jobId: receipt?.jobId ?? awaited?.jobId,
-      lastCloudStatus: awaited?.lastCloudStatus,
-      cloudError: cloudError ?? awaited?.cloudError,
-      polls: awaited?.polls ?? 0,
-      startedAt: new Date(startedAt).toISOString(),
-      triggeredAt: receipt ? new Date(receipt.triggeredAt).toISOString() : undefined,
-      finishedAt: new Date(finishedAt).toISOString(),
-      durationMs: finishedAt - startedAt,
-      reason: params.reason,
-      requestedBy: params.requestedBy,
-      approval,
-      details: { ...preflight?.facts, ...receipt?.facts, ...awaited?.facts, ...facts },
-    };
-    progress.outcome = status;
-    progress.message = message;
-    enter('record');
-    await CancellationScope.nonCancellable(async () => {
-      upsertSearchAttributes([{ key: SA_OUTCOME, value: status }]);
-      await activity<SwitchoverOutcome, void>('recordOutcome', {
-        startToCloseTimeout: '30s',
-        retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
-        summary: `record outcome: ${status}`,
-      })(outcome);
-      if (policy?.notificationsEnabled) await startNotification(outcome);
-    });
-    enter('done');
-    log.info('switchover finished', { status, message });
-    return outcome;
-  };
+function enter(run: Run<unknown>, phase: Phase): void {
+  run.progress.phase = phase;
+  showDetails(run.progress, run.workflowId);
+}
 
+/** scheduled: hold the resource's lock and wait; preflight runs at the scheduled time, not now. */
+async function waitForSchedule(run: Run<unknown>): Promise<undefined> {
+  const { notBefore } = run.params;
+  if (!notBefore || Date.parse(notBefore) <= Date.now()) return undefined;
+  run.progress.scheduledFor = notBefore;
+  enter(run, 'scheduled');
+  await sleep(Date.parse(notBefore) - Date.now(), { summary: `scheduled: wait until ${notBefore}` });
+  return undefined;
+}
+
+/** preflight: the safety policy (cooldown, approval), then the service's read-only checks; a dry run ends here. */
+async function preflightPhase<State>(run: Run<State>): Promise<Ending | undefined> {
+  const { params, label } = run;
+  enter(run, 'preflight');
+  let policy: PolicyAnswer;
+  let preflight: PreflightReport<State>;
   try {
-    // scheduled: hold the resource's lock and wait; preflight runs at the scheduled time, not now.
-    if (params.notBefore && Date.parse(params.notBefore) > Date.now()) {
-      progress.scheduledFor = params.notBefore;
-      enter('scheduled');
-      await sleep(Date.parse(params.notBefore) - Date.now(), {
-        summary: `scheduled: wait until ${params.notBefore}`,
-      });
-    }
-
-    // preflight: the safety policy (cooldown, approval), then the service's read-only checks.
-    enter('preflight');
-    try {
-      policy = await activity<PolicyQuestion, PolicyAnswer>('switchoverPolicy', {
-        startToCloseTimeout: '30s',
-        retry: READ_RETRY,
-        summary: `policy: cooldown and approval for ${label}`,
-      })({
-        kind: spec.kind,
-        projectId: params.projectId,
-        resourceId,
-        workflowId: info.workflowId,
-        runId: info.runId,
-      });
-      preflight = await activity<typeof params, PreflightReport>(spec.phases.preflight, {
-        startToCloseTimeout: '30s',
-        retry: READ_RETRY,
+    policy = run.policy = await activities({
+      ...READ_PHASE,
+      summary: `policy: cooldown and approval for ${label}`,
+    }).switchoverPolicy({
+      kind: run.kind,
+      projectId: params.projectId,
+      resourceId: run.resourceId,
+      workflowId: run.workflowId,
+      runId: run.runId,
+    });
+    preflight = run.preflight = await phaseActivity<CommonParams, PreflightReport<State>>(
+      run.phases.preflight,
+      {
+        ...READ_PHASE,
         summary: `preflight: check ${label}`,
-      })(params);
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const cause = failureCause(error);
-      return await finish('rejected', `preflight failed: ${cause.message}`, cause.cloudError);
-    }
-    progress.preflight = preflight.summary;
-    const cooldown = cooldownRefusal(policy, label);
-    if (cooldown) {
-      facts.cooldownRecentWorkflow = policy.recentSwitch!.workflowId;
-      if (params.force) facts.cooldownOverridden = true;
-    }
-    const refusal = !preflight.ok
-      ? (preflight.refusal ?? preflight.summary)
-      : cooldown && !params.force
-        ? cooldown
-        : undefined;
-    if (params.dryRun) {
-      facts.wouldProceed = !refusal;
-      const plan = `${spec.workflowType} of ${label}`;
-      return await finish(
-        'dry_run',
-        refusal
-          ? `dry run: ${plan} would be refused: ${refusal}`
-          : `dry run: ${plan} would proceed (${preflight.summary}${cooldown ? `; cooldown overridden by force: ${cooldown}` : ''})${policy.approvalRequired || params.requireApproval ? '; it would wait for approval' : ''}`,
-        preflight.cloudError,
-      );
-    }
-    if (refusal) return await finish('rejected', refusal, preflight.cloudError);
-
-    // approval: a human's yes or no, with who and why, before anything is sent.
-    if (params.requireApproval || policy.approvalRequired) {
-      progress.approvalUntil = new Date(Date.now() + params.approvalTimeoutSeconds * 1000).toISOString();
-      enter('approval');
-      approval = await approvalGate.wait(params.approvalTimeoutSeconds * 1000);
-      if (!approval) {
-        return await finish(
-          'approval_timed_out',
-          `nobody approved or rejected within ${params.approvalTimeoutSeconds}s; nothing was sent`,
-        );
-      }
-      if (approval.decision === 'rejected') {
-        return await finish(
-          'rejected',
-          `rejected by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}; nothing was sent`,
-        );
-      }
-    }
-
-    // trigger: the only side effect on the cloud, never sent twice. The overall deadline starts here.
-    const deadlineAt = Date.now() + params.timeoutSeconds * 1000;
-    progress.deadline = new Date(deadlineAt).toISOString();
-    enter('trigger');
-    const attempt = await triggerAttempts(
-      spec,
-      params,
-      preflight,
-      label,
-      deadlineAt,
-      () => (triggered = true),
-    );
-    if ('refused' in attempt) {
-      const { cause, mayHaveSent } = attempt.refused;
-      if (!mayHaveSent) {
-        return await finish(
-          'failed',
-          `the cloud refused the switchover; nothing was started: ${cause.message}`,
-          cause.cloudError,
-        );
-      }
-      return await finish(
-        'unknown',
-        `the switch may have been sent but its fate cannot be established (${cause.message}); check the resource before retrying`,
-        cause.cloudError,
-      );
-    }
-    receipt = attempt.receipt;
-    triggered = true;
-    progress.trigger = receipt.summary;
-    progress.jobId = receipt.jobId;
-
-    // await: one heartbeating activity polls until the switch ends or the deadline passes.
-    enter('await');
-    awaited = await awaitWithDeadline(spec.phases.await, { params, preflight, receipt, deadlineAt });
-    progress.polls = awaited.polls;
-    progress.lastCloudStatus = awaited.lastCloudStatus;
-    progress.jobId = awaited.jobId ?? progress.jobId;
-    if (awaited.state === 'deadline_reached') {
-      const last = awaited.lastCloudStatus ? `; last cloud status ${awaited.lastCloudStatus}` : '';
-      return await finish(
-        'unknown',
-        `deadline of ${params.timeoutSeconds}s passed before the switch was resolved${last}; it may still be running (${awaited.summary})`,
-      );
-    }
-    if (awaited.state === 'failed') {
-      const why = awaited.cloudError?.message ?? awaited.lastCloudStatus ?? 'failed';
-      return await finish('failed', `the cloud reports the switchover failed: ${why}`);
-    }
-
-    // verify: the cloud said success; check the resource really switched.
-    enter('verify');
-    let verified: VerifyReport;
-    try {
-      verified = await activity<unknown, VerifyReport>(spec.phases.verify, {
-        startToCloseTimeout: '2m',
-        heartbeatTimeout: '30s',
-        retry: READ_RETRY,
-        summary: `verify ${label} switched`,
-      })({ params, preflight, receipt, awaited });
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const cause = failureCause(error);
-      return await finish(
-        'unknown',
-        `the switch reported success but could not be verified: ${cause.message}`,
-        cause.cloudError,
-      );
-    }
-    Object.assign(facts, verified.facts);
-    if (!verified.ok) return await finish('failed', `the cloud reported success but ${verified.summary}`);
-    return await finish('succeeded', `switchover of ${label} succeeded: ${verified.summary}`);
+      },
+    )(params);
   } catch (error) {
-    if (!isCancellation(error)) throw error;
-    if (!triggered)
-      return await finish('cancelled', 'cancelled before anything was sent; nothing was switched');
-    // Sent already: say so, with the cloud's latest word on it.
-    const last = await CancellationScope.nonCancellable(() =>
-      lastCloudStatus(spec, params, preflight!, receipt),
-    );
-    if (last) awaited = { ...last, polls: (awaited?.polls ?? 0) + last.polls };
-    return await finish(
-      'cancelled_after_trigger',
-      `cancelled after the switch was sent; it may still complete (last cloud status ${awaited?.lastCloudStatus ?? 'unknown'})`,
-    );
+    if (isCancellation(error)) throw error;
+    const cause = failureCause(error);
+    return {
+      status: 'rejected',
+      message: `preflight failed: ${cause.message}`,
+      cloudError: cause.cloudError,
+    };
   }
+  run.progress.preflight = preflight.summary;
+  const cooldown = cooldownRefusal(policy, label);
+  if (cooldown) {
+    run.facts.cooldownRecentWorkflow = policy.recentSwitch!.workflowId;
+    if (params.force) run.facts.cooldownOverridden = true;
+  }
+  const refusal = !preflight.ok
+    ? (preflight.refusal ?? preflight.summary)
+    : cooldown && !params.force
+      ? cooldown
+      : undefined;
+  if (params.dryRun) {
+    run.facts.wouldProceed = !refusal;
+    const plan = `${run.workflowType} of ${label}`;
+    return {
+      status: 'dry_run',
+      message: refusal
+        ? `dry run: ${plan} would be refused: ${refusal}`
+        : `dry run: ${plan} would proceed (${preflight.summary}${cooldown ? `; cooldown overridden by force: ${cooldown}` : ''})${policy.approvalRequired || params.requireApproval ? '; it would wait for approval' : ''}`,
+      cloudError: preflight.cloudError,
+    };
+  }
+  if (refusal) return { status: 'rejected', message: refusal, cloudError: preflight.cloudError };
+  return undefined;
+}
+
+/** approval: a human's yes or no, with who and why, before anything is sent. */
+async function approvalPhase(run: Run<unknown>): Promise<Ending | undefined> {
+  const { params } = run;
+  if (!params.requireApproval && !run.policy?.approvalRequired) return undefined;
+  run.progress.approvalUntil = new Date(Date.now() + params.approvalTimeoutSeconds * 1000).toISOString();
+  enter(run, 'approval');
+  const approval = (run.approval = await run.approvalGate.wait(params.approvalTimeoutSeconds * 1000));
+  if (!approval) {
+    return {
+      status: 'approval_timed_out',
+      message: `nobody approved or rejected within ${params.approvalTimeoutSeconds}s; nothing was sent`,
+    };
+  }
+  if (approval.decision === 'rejected') {
+    return {
+      status: 'rejected',
+      message: `rejected by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}; nothing was sent`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * trigger: the only side effect on the cloud, never sent twice. The overall deadline starts here.
+ * Attempts are driven from here (one activity attempt each) so every attempt knows whether an earlier one may have
+ * reached the cloud: a definite refusal (4xx) means not sent; a timeout, reset, 5xx or worker crash means "may have
+ * been sent", and the next attempt must look before anything else.
+ */
+async function triggerPhase<State>(run: Run<State>): Promise<Ending | undefined> {
+  const { params, label } = run;
+  const deadlineAt = (run.deadlineAt = Date.now() + params.timeoutSeconds * 1000);
+  run.progress.deadline = new Date(deadlineAt).toISOString();
+  enter(run, 'trigger');
+  let delayMs = TRIGGER_BACKOFF.firstMs;
+  const phaseEndsAt = Math.min(deadlineAt, Date.now() + TRIGGER_PHASE_MS);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const args: TriggerArgs<CommonParams, State> = {
+        params,
+        preflight: run.preflight!,
+        mayHaveSent: run.triggered,
+        attempt,
+      };
+      run.receipt = await phaseActivity<typeof args, TriggerReceipt>(run.phases.trigger, {
+        ...TRIGGER_ATTEMPT,
+        summary: `trigger the switchover of ${label}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+      })(args);
+      run.triggered = true;
+      run.progress.trigger = run.receipt.summary;
+      run.progress.jobId = run.receipt.jobId;
+      return undefined;
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const cause = failureCause(error);
+      if (cause.type === CloudFailure.TriggerUnresolvable || NON_RETRYABLE.includes(cause.type as never))
+        return triggerRefused(run, cause);
+      if (!cause.definitelyNotSent) run.triggered = true;
+      if (phaseEndsAt - Date.now() <= delayMs) {
+        return triggerRefused(run, {
+          ...cause,
+          message: `deadline reached while triggering: ${cause.message}`,
+        });
+      }
+      log.warn('trigger attempt did not complete; trying again', {
+        attempt,
+        mayHaveSent: run.triggered,
+        error: cause.message,
+      });
+      await sleep(Math.max(delayMs, cause.retryAfterMs ?? 0), {
+        summary: `backoff before trigger attempt ${attempt + 1}`,
+      });
+      delayMs = Math.min(TRIGGER_BACKOFF.maxMs, delayMs * 2);
+    }
+  }
+}
+
+/** The trigger phase ended without a receipt: refused (nothing sent) or ambiguous (may have been sent). */
+function triggerRefused(run: Run<unknown>, cause: FailureCause): Ending {
+  if (!run.triggered) {
+    return {
+      status: 'failed',
+      message: `the cloud refused the switchover; nothing was started: ${cause.message}`,
+      cloudError: cause.cloudError,
+    };
+  }
+  return {
+    status: 'unknown',
+    message: `the switch may have been sent but its fate cannot be established (${cause.message}); check the resource before retrying`,
+    cloudError: cause.cloudError,
+  };
+}
+
+/** await: one heartbeating activity polls until the switch ends or the deadline passes. */
+async function awaitPhase<State>(run: Run<State>): Promise<Ending | undefined> {
+  const { params, progress } = run;
+  enter(run, 'await');
+  const awaited = (run.awaited = await awaitWithDeadline(run.phases.await, {
+    params,
+    preflight: run.preflight!,
+    receipt: run.receipt!,
+    deadlineAt: run.deadlineAt!,
+  }));
+  progress.polls = awaited.polls;
+  progress.lastCloudStatus = awaited.lastCloudStatus;
+  progress.jobId = awaited.jobId ?? progress.jobId;
+  if (awaited.state === 'deadline_reached') {
+    const last = awaited.lastCloudStatus ? `; last cloud status ${awaited.lastCloudStatus}` : '';
+    return {
+      status: 'unknown',
+      message: `deadline of ${params.timeoutSeconds}s passed before the switch was resolved${last}; it may still be running (${awaited.summary})`,
+    };
+  }
+  if (awaited.state === 'failed') {
+    const why = awaited.cloudError?.message ?? awaited.lastCloudStatus ?? 'failed';
+    return { status: 'failed', message: `the cloud reports the switchover failed: ${why}` };
+  }
+  return undefined;
+}
+
+/** verify: the cloud said success; check the resource really switched. */
+async function verifyPhase<State>(run: Run<State>): Promise<Ending> {
+  const { label } = run;
+  enter(run, 'verify');
+  let verified: VerifyReport;
+  try {
+    const args: VerifyArgs<CommonParams, State> = {
+      params: run.params,
+      preflight: run.preflight!,
+      receipt: run.receipt!,
+      awaited: run.awaited!,
+    };
+    verified = await phaseActivity<typeof args, VerifyReport>(run.phases.verify, {
+      ...VERIFY_PHASE,
+      summary: `verify ${label} switched`,
+    })(args);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    const cause = failureCause(error);
+    return {
+      status: 'unknown',
+      message: `the switch reported success but could not be verified: ${cause.message}`,
+      cloudError: cause.cloudError,
+    };
+  }
+  Object.assign(run.facts, verified.facts);
+  if (!verified.ok)
+    return { status: 'failed', message: `the cloud reported success but ${verified.summary}` };
+  return { status: 'succeeded', message: `switchover of ${label} succeeded: ${verified.summary}` };
+}
+
+/** Cancelled: before anything was sent, nothing was switched; after, say so with the cloud's latest word. */
+async function cancelledEnding<State>(run: Run<State>): Promise<Ending> {
+  if (!run.triggered)
+    return { status: 'cancelled', message: 'cancelled before anything was sent; nothing was switched' };
+  const last = await CancellationScope.nonCancellable(() => lastCloudStatus(run));
+  if (last) run.awaited = { ...last, polls: (run.awaited?.polls ?? 0) + last.polls };
+  return {
+    status: 'cancelled_after_trigger',
+    message: `cancelled after the switch was sent; it may still complete (last cloud status ${run.awaited?.lastCloudStatus ?? 'unknown'})`,
+  };
+}
+
+/** record: the one typed outcome, upserted, written to the audit store and (when configured) notified. */
+async function finish(
+  run: Run<unknown>,
+  { status, message, cloudError }: Ending,
+): Promise<SwitchoverOutcome> {
+  const { params, receipt, awaited, preflight, progress } = run;
+  const finishedAt = Date.now();
+  const outcome: SwitchoverOutcome = {
+    kind: run.kind,
+    workflowId: run.workflowId,
+    runId: run.runId,
+    projectId: params.projectId,
+    resourceId: run.resourceId,
+    status,
+    message,
+    phase: progress.phase,
+    triggered: run.triggered,
+    jobId: receipt?.jobId ?? awaited?.jobId,
+    lastCloudStatus: awaited?.lastCloudStatus,
+    cloudError: cloudError ?? awaited?.cloudError,
+    polls: awaited?.polls ?? 0,
+    startedAt: new Date(run.startedAt).toISOString(),
+    triggeredAt: receipt ? new Date(receipt.triggeredAt).toISOString() : undefined,
+    finishedAt: new Date(finishedAt).toISOString(),
+    durationMs: finishedAt - run.startedAt,
+    reason: params.reason,
+    requestedBy: params.requestedBy,
+    approval: run.approval,
+    details: { ...preflight?.facts, ...receipt?.facts, ...awaited?.facts, ...run.facts },
+  };
+  progress.outcome = status;
+  progress.message = message;
+  enter(run, 'record');
+  await CancellationScope.nonCancellable(async () => {
+    upsertSearchAttributes([{ key: SA_OUTCOME, value: status }]);
+    await activities({ ...RECORD, summary: `record outcome: ${status}` }).recordOutcome(outcome);
+    if (run.policy?.notificationsEnabled) await startNotification(outcome);
+  });
+  enter(run, 'done');
+  log.info('switchover finished', { status, message });
+  return outcome;
 }
 
 function cooldownRefusal(policy: PolicyAnswer, label: string): string | undefined {
@@ -342,77 +500,15 @@ function cooldownRefusal(policy: PolicyAnswer, label: string): string | undefine
   );
 }
 
-type TriggerResult = { receipt: TriggerReceipt } | { refused: { cause: FailureCause; mayHaveSent: boolean } };
-
-/**
- * Calls the trigger activity until it returns a receipt or a definite answer. Attempts are driven from here
- * (one activity attempt each) so every attempt knows whether an earlier one may have reached the cloud: a
- * definite refusal (4xx) means not sent; a timeout, reset, 5xx or worker crash means "may have been sent",
- * and the next attempt must look before anything else.
- */
-async function triggerAttempts<S extends z.ZodType>(
-  spec: SwitchoverSpec<S>,
-  params: CommonParams,
-  preflight: PreflightReport,
-  label: string,
-  deadlineAt: number,
-  markMaybeSent: () => void,
-): Promise<TriggerResult> {
-  let mayHaveSent = false;
-  let delayMs = TRIGGER_BACKOFF.firstMs;
-  const phaseEndsAt = Math.min(deadlineAt, Date.now() + TRIGGER_PHASE_MS);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const receipt = await activity<unknown, TriggerReceipt>(spec.phases.trigger, {
-        startToCloseTimeout: '30s',
-        retry: { maximumAttempts: 1 },
-        summary: `trigger the switchover of ${label}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
-      })({ params, preflight, mayHaveSent, attempt });
-      return { receipt };
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const cause = failureCause(error);
-      if (cause.type === CloudFailure.TriggerUnresolvable || NON_RETRYABLE.includes(cause.type as never)) {
-        return { refused: { cause, mayHaveSent } };
-      }
-      if (!cause.definitelyNotSent) {
-        mayHaveSent = true;
-        markMaybeSent();
-      }
-      if (phaseEndsAt - Date.now() <= delayMs) {
-        return {
-          refused: {
-            cause: { ...cause, message: `deadline reached while triggering: ${cause.message}` },
-            mayHaveSent,
-          },
-        };
-      }
-      log.warn('trigger attempt did not complete; trying again', {
-        attempt,
-        mayHaveSent,
-        error: cause.message,
-      });
-      await sleep(Math.max(delayMs, cause.retryAfterMs ?? 0), {
-        summary: `backoff before trigger attempt ${attempt + 1}`,
-      });
-      delayMs = Math.min(TRIGGER_BACKOFF.maxMs, delayMs * 2);
-    }
-  }
-}
-
-interface AwaitArgs {
-  params: CommonParams;
-  preflight: PreflightReport;
-  receipt: TriggerReceipt;
-  deadlineAt: number;
-}
-
 /** Runs the await activity, with a workflow timer as the backstop should the activity never report. */
-async function awaitWithDeadline(name: string, args: AwaitArgs): Promise<AwaitReport> {
+async function awaitWithDeadline<State>(
+  name: keyof Activities,
+  args: AwaitArgs<CommonParams, State>,
+): Promise<AwaitReport> {
   const remainingMs = Math.max(1, args.deadlineAt - Date.now());
-  const call = activity<AwaitArgs, AwaitReport>(name, {
+  const call = phaseActivity<typeof args, AwaitReport>(name, {
     startToCloseTimeout: remainingMs + DEADLINE_GRACE_MS,
-    heartbeatTimeout: '20s',
+    heartbeatTimeout: AWAIT_HEARTBEAT,
     retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
     summary: `await the switch${args.receipt.jobId ? ` (job ${args.receipt.jobId})` : ''}`,
   });
@@ -443,24 +539,24 @@ async function awaitWithDeadline(name: string, args: AwaitArgs): Promise<AwaitRe
 }
 
 /** One look at the switch (the await activity with its deadline now), for an honest cancellation report. */
-async function lastCloudStatus<S extends z.ZodType>(
-  spec: SwitchoverSpec<S>,
-  params: CommonParams,
-  preflight: PreflightReport,
-  receipt: TriggerReceipt | undefined,
-): Promise<AwaitReport | undefined> {
-  const effectiveReceipt = receipt ?? {
+async function lastCloudStatus<State>(run: Run<State>): Promise<AwaitReport | undefined> {
+  const receipt = run.receipt ?? {
     adopted: false,
     triggeredAt: Date.now(),
     summary: 'unknown',
     facts: {},
   };
   try {
-    return await activity<AwaitArgs, AwaitReport>(spec.phases.await, {
-      startToCloseTimeout: '30s',
-      retry: { maximumAttempts: 2 },
+    const args: AwaitArgs<CommonParams, State> = {
+      params: run.params,
+      preflight: run.preflight!,
+      receipt,
+      deadlineAt: Date.now(),
+    };
+    return await phaseActivity<typeof args, AwaitReport>(run.phases.await, {
+      ...LAST_LOOK,
       summary: 'last look at the switch after cancellation',
-    })({ params, preflight, receipt: effectiveReceipt, deadlineAt: Date.now() });
+    })(args);
   } catch {
     return undefined;
   }

@@ -11,9 +11,16 @@ import type {
   VerifyReport,
 } from '../../domain/reports';
 import { cloudErrorOf, isCloudFailure } from '../http/failures';
-import { ensureTimeToSend, triggerFailure } from '../trigger';
-import { pollUntilDone, type Observation } from '../polling';
+import { pollScheduleOf, pollUntilDone, type Observation } from '../polling';
+import { preflightAnswer } from '../preflight';
+import { runTriggerProtocol, type StartedSwitch } from '../trigger';
 import { SWAP_JOB_TYPE, type DcsApi } from './api';
+
+/**
+ * Cache modes whose master/standby switchover the DCS user guide documents: master/standby and read/write
+ * splitting instances. The cloud's own DCS.4855/DCS.4086 still decides for anything else.
+ */
+const SWAP_CACHE_MODES: readonly string[] = ['ha', 'ha_rw_split'];
 
 export interface DcsActivityDeps {
   api: DcsApi;
@@ -26,6 +33,13 @@ export interface DcsActivityDeps {
   requestTimeoutMs?: number;
 }
 
+/** What the later phases need from preflight: the master before the switch (unknown without `/groups`). */
+export interface DcsPreflightState {
+  masterBefore?: string;
+}
+
+type DcsPreflight = PreflightReport<DcsPreflightState>;
+
 /** DCS master/standby switchover: the phase activities the switchover skeleton calls. */
 export function createDcsActivities({
   api,
@@ -37,8 +51,8 @@ export function createDcsActivities({
   /** Our own swap, if one was already started since preflight: the answer to "did an earlier attempt send it?". */
   async function findStartedSwap(
     params: DcsSwitchoverParams,
-    preflight: PreflightReport,
-  ): Promise<{ jobId?: string; how: string } | undefined> {
+    preflight: DcsPreflight,
+  ): Promise<StartedSwitch | undefined> {
     const { projectId, instanceId } = params;
     const since = preflight.observedAt - 1000;
     const tasks = await api.listTasks(projectId, instanceId, since, now() + 60_000);
@@ -53,8 +67,8 @@ export function createDcsActivities({
       };
     const instance = await api.getInstance(projectId, instanceId);
     if (instance.task === SWAP_JOB_TYPE) return { how: `instance is running task ${SWAP_JOB_TYPE}` };
-    const masterBefore = preflight.facts.masterBefore;
-    if (typeof masterBefore === 'string') {
+    const { masterBefore } = preflight.state;
+    if (masterBefore !== undefined) {
       const master = await api.getMaster(projectId, instanceId);
       if (master && master !== masterBefore)
         return { how: `master already moved from ${masterBefore} to ${master}` };
@@ -68,7 +82,7 @@ export function createDcsActivities({
   }
 
   return {
-    async dcsPreflight(params: DcsSwitchoverParams): Promise<PreflightReport> {
+    async dcsPreflight(params: DcsSwitchoverParams): Promise<DcsPreflight> {
       const observedAt = now();
       const instance = await api.getInstance(params.projectId, params.instanceId);
       const facts = {
@@ -78,16 +92,11 @@ export function createDcsActivities({
         engineVersion: instance.engine_version ?? null,
         masterBefore: null as string | null,
       };
-      const refuse = (refusal: string): PreflightReport => ({
-        ok: false,
-        refusal,
-        summary: `refused: ${refusal}`,
-        observedAt,
-        facts,
-      });
-      if (instance.cache_mode !== 'ha') {
+      const state: DcsPreflightState = {};
+      const { refuse, proceed } = preflightAnswer(observedAt, facts, state);
+      if (!SWAP_CACHE_MODES.includes(instance.cache_mode)) {
         return refuse(
-          `instance ${params.instanceId} has cache_mode '${instance.cache_mode}'; only master/standby ('ha') instances support a master/standby switchover (DCS.4855)`,
+          `instance ${params.instanceId} has cache_mode '${instance.cache_mode}'; only master/standby ('ha') and read/write-splitting ('ha_rw_split') instances support a master/standby switchover (DCS.4855)`,
         );
       }
       if (instance.status !== 'RUNNING') {
@@ -101,7 +110,8 @@ export function createDcsActivities({
         );
       }
       try {
-        facts.masterBefore = (await api.getMaster(params.projectId, params.instanceId)) ?? null;
+        state.masterBefore = await api.getMaster(params.projectId, params.instanceId);
+        facts.masterBefore = state.masterBefore ?? null;
       } catch (error) {
         // Redis 3.0 instances have no /groups; verification then relies on the job and instance state.
         if (!isCloudFailure(error, CloudFailure.NotFound, CloudFailure.Permanent)) throw error;
@@ -109,80 +119,49 @@ export function createDcsActivities({
           error: error.message,
         });
       }
-      return {
-        ok: true,
-        summary: `instance ${instance.name ?? params.instanceId} RUNNING, ha, master ${facts.masterBefore ?? 'unknown'}`,
-        observedAt,
-        facts,
-      };
+      return proceed(
+        `instance ${instance.name ?? params.instanceId} RUNNING, ${instance.cache_mode}, master ${facts.masterBefore ?? 'unknown'}`,
+      );
     },
 
     async dcsTrigger({
       params,
       preflight,
       mayHaveSent,
-    }: TriggerArgs<DcsSwitchoverParams>): Promise<TriggerReceipt> {
-      const ctx = Context.current();
-      const log = ctx.log;
-      let started = await findStartedSwap(params, preflight);
-      if (!started && mayHaveSent) {
-        // The task list is the cloud's record of accepted swaps; give a just-accepted one time to appear.
-        await ctx.sleep(ambiguousSettleMs);
-        started = await findStartedSwap(params, preflight);
-        if (!started)
-          log.warn('an earlier trigger attempt may have been sent, but no swap was started: sending');
-      }
-      if (started) {
-        log.warn('swap already started for this switchover; adopting it, not resending', {
-          how: started.how,
-        });
-        return {
-          jobId: started.jobId,
-          adopted: true,
-          triggeredAt: now(),
-          summary: `adopted: ${started.how}`,
-          facts: {},
-        };
-      }
-      ensureTimeToSend(requestTimeoutMs, now);
-      const sentAt = now();
-      try {
-        if (params.swapMode === 'async') {
-          const jobId = await api.asyncSwap(params.projectId, params.instanceId);
-          return {
-            jobId,
-            adopted: false,
-            triggeredAt: sentAt,
-            summary: `async-swap accepted, job ${jobId}`,
-            facts: {},
-          };
-        }
-        await api.swap(params.projectId, params.instanceId);
-      } catch (error) {
-        if (isCloudFailure(error, CloudFailure.Busy) && cloudErrorOf(error)?.code === 'DCS.4017') {
-          // "A job is still running": possibly our own swap from an ambiguous attempt. Look, never resend blindly.
-          const ours = await findStartedSwap(params, preflight);
-          if (ours) {
+    }: TriggerArgs<DcsSwitchoverParams, DcsPreflightState>): Promise<TriggerReceipt> {
+      const look = async () => ({ seen: undefined, started: await findStartedSwap(params, preflight) });
+      return runTriggerProtocol(
+        {
+          service: 'dcs',
+          subject: `instance ${params.instanceId}`,
+          look,
+          // A swap found while nothing of ours was sent is adopted: the task list does not say who started it.
+          foreignSwitch: 'adopt',
+          async send(sentAt) {
+            if (params.swapMode === 'async') {
+              const jobId = await api.asyncSwap(params.projectId, params.instanceId);
+              return { jobId, summary: `async-swap accepted, job ${jobId}` };
+            }
+            await api.swap(params.projectId, params.instanceId);
+            // 204 carries no job id: find the swap job in the instance's task list (it may appear a little later).
+            const jobId = await findSwapJobId(params, sentAt).catch(() => undefined);
             return {
-              jobId: ours.jobId,
-              adopted: true,
-              triggeredAt: sentAt,
-              summary: `adopted: ${ours.how}`,
-              facts: {},
+              jobId,
+              summary: jobId
+                ? `swap accepted (204), job ${jobId}`
+                : 'swap accepted (204), job not listed yet',
             };
-          }
-        }
-        throw triggerFailure(error);
-      }
-      // 204 carries no job id: find the swap job in the instance's task list (it may appear a little later).
-      const jobId = await findSwapJobId(params, sentAt).catch(() => undefined);
-      return {
-        jobId,
-        adopted: false,
-        triggeredAt: sentAt,
-        summary: jobId ? `swap accepted (204), job ${jobId}` : 'swap accepted (204), job not listed yet',
-        facts: {},
-      };
+          },
+          async adoptAfterFailedSend(error) {
+            // "A job is still running": possibly our own swap from an ambiguous attempt. Look, never resend blindly.
+            if (!isCloudFailure(error, CloudFailure.Busy) || cloudErrorOf(error)?.code !== 'DCS.4017')
+              return undefined;
+            return (await look()).started;
+          },
+        },
+        { mayHaveSent },
+        { now, ambiguousSettleMs, requestTimeoutMs },
+      );
     },
 
     async dcsAwaitSwap({
@@ -190,57 +169,72 @@ export function createDcsActivities({
       preflight,
       receipt,
       deadlineAt,
-    }: AwaitArgs<DcsSwitchoverParams>): Promise<AwaitReport> {
-      const masterBefore = preflight.facts.masterBefore;
+    }: AwaitArgs<DcsSwitchoverParams, DcsPreflightState>): Promise<AwaitReport> {
+      const { masterBefore } = preflight.state;
+      /** No job to follow (204 swap, job not listed or unknown to /jobs): judge by the instance itself. */
+      const observeInstance = async (): Promise<Observation> => {
+        const instance = await api.getInstance(params.projectId, params.instanceId);
+        if (instance.status !== 'RUNNING' || instance.task) {
+          return {
+            state: 'running',
+            cloudStatus: `instance ${instance.status}, task ${instance.task ?? 'none'}`,
+          };
+        }
+        const master =
+          masterBefore !== undefined ? await api.getMaster(params.projectId, params.instanceId) : undefined;
+        if (master && master !== masterBefore) {
+          return {
+            state: 'succeeded',
+            cloudStatus: 'instance RUNNING, master moved',
+            facts: { masterAfter: master },
+          };
+        }
+        return { state: 'running', cloudStatus: 'instance RUNNING, master not moved yet' };
+      };
       return pollUntilDone({
-        firstIntervalMs: params.pollIntervalSeconds * 1000,
-        maxIntervalMs: params.maxPollIntervalSeconds * 1000,
+        ...pollScheduleOf(params),
         deadlineAt,
         jobId: receipt.jobId,
         now,
         async observe(progress): Promise<Observation> {
-          const jobId = progress.jobId ?? (await findSwapJobId(params, receipt.triggeredAt));
-          if (jobId) return observeJob(await api.getJob(params.projectId, jobId));
-          // No job to follow (204 swap, job not listed): judge by the instance itself.
-          const instance = await api.getInstance(params.projectId, params.instanceId);
-          if (instance.status !== 'RUNNING' || instance.task) {
-            return {
-              state: 'running',
-              cloudStatus: `instance ${instance.status}, task ${instance.task ?? 'none'}`,
-            };
+          const unknownJobId = progress.facts.jobIdNotFound;
+          const found = progress.jobId ?? (await findSwapJobId(params, receipt.triggeredAt));
+          const jobId = found === unknownJobId ? undefined : found;
+          if (!jobId) return observeInstance();
+          try {
+            return observeJob(await api.getJob(params.projectId, jobId));
+          } catch (error) {
+            // Whether /jobs/{job_id} accepts a task-list id is unverified: a 404 drops the id (for good: the fact
+            // rides in the heartbeat) and the instance state and /groups judge the swap instead.
+            if (!isCloudFailure(error, CloudFailure.NotFound)) throw error;
+            Context.current().log.warn('swap job unknown to /jobs; judging by instance state and groups', {
+              jobId,
+              error: error.message,
+            });
+            const judged = await observeInstance();
+            return { ...judged, facts: { ...judged.facts, jobIdNotFound: jobId } };
           }
-          const master =
-            typeof masterBefore === 'string'
-              ? await api.getMaster(params.projectId, params.instanceId)
-              : undefined;
-          if (master && master !== masterBefore) {
-            return {
-              state: 'succeeded',
-              cloudStatus: 'instance RUNNING, master moved',
-              facts: { masterAfter: master },
-            };
-          }
-          return { state: 'running', cloudStatus: 'instance RUNNING, master not moved yet' };
         },
       });
     },
 
-    async dcsVerify({ params, preflight }: VerifyArgs<DcsSwitchoverParams>): Promise<VerifyReport> {
+    async dcsVerify({
+      params,
+      preflight,
+    }: VerifyArgs<DcsSwitchoverParams, DcsPreflightState>): Promise<VerifyReport> {
       const ctx = Context.current();
-      const masterBefore = preflight.facts.masterBefore;
+      const { masterBefore } = preflight.state;
       const settleBy = now() + verifySettleMs;
       for (;;) {
         const instance = await api.getInstance(params.projectId, params.instanceId);
         const master =
-          typeof masterBefore === 'string'
-            ? await api.getMaster(params.projectId, params.instanceId)
-            : undefined;
+          masterBefore !== undefined ? await api.getMaster(params.projectId, params.instanceId) : undefined;
         const settled = instance.status === 'RUNNING' && !instance.task;
-        const moved = typeof masterBefore !== 'string' || (master !== undefined && master !== masterBefore);
+        const moved = masterBefore === undefined || (master !== undefined && master !== masterBefore);
         const facts = { instanceStatusAfter: instance.status, masterAfter: master ?? null };
         if (settled && moved) {
           const how =
-            typeof masterBefore === 'string'
+            masterBefore !== undefined
               ? `master moved ${masterBefore} → ${master}`
               : 'master not verifiable (no /groups)';
           return { ok: true, summary: `instance RUNNING, ${how}`, facts };

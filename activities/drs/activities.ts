@@ -1,5 +1,4 @@
-import { Context } from '@temporalio/activity';
-import { CloudFailure, type CloudError } from '../../domain/failures';
+import { CloudFailure } from '../../domain/failures';
 import type { DrsSwitchoverParams } from '../../domain/inputs';
 import type {
   AwaitArgs,
@@ -12,8 +11,9 @@ import type {
   VerifyReport,
 } from '../../domain/reports';
 import { cloudFailure } from '../http/failures';
-import { pollUntilDone, type Observation } from '../polling';
-import { ensureTimeToSend, triggerFailure } from '../trigger';
+import { pollScheduleOf, pollUntilDone, type Observation } from '../polling';
+import { preflightAnswer } from '../preflight';
+import { runTriggerProtocol } from '../trigger';
 import { DRS_HEALTHY_STATUS, VIP_STATUS, type DrsApi } from './api';
 
 export interface DrsActivityDeps {
@@ -26,6 +26,11 @@ export interface DrsActivityDeps {
 
 const NO_SWITCH_YET = 'none';
 
+/** What the later phases need from preflight: the VIP switch status before this switch (`none`: never switched). */
+export interface DrsPreflightState {
+  vipStatusBefore: string;
+}
+
 /** DRS dual-virtual-IP switchover. */
 export function createDrsActivities({
   api,
@@ -37,18 +42,12 @@ export function createDrsActivities({
     (await api.switchVipStatus(params.projectId, params.jobId))?.status ?? NO_SWITCH_YET;
 
   return {
-    async drsPreflight(params: DrsSwitchoverParams): Promise<PreflightReport> {
+    async drsPreflight(params: DrsSwitchoverParams): Promise<PreflightReport<DrsPreflightState>> {
       const observedAt = now();
       const task = await api.taskStatus(params.projectId, params.jobId);
       const facts: Facts = { mode: params.mode, taskStatus: task.status || null };
-      const refuse = (refusal: string, cloudError?: CloudError): PreflightReport => ({
-        ok: false,
-        refusal,
-        summary: `refused: ${refusal}`,
-        cloudError,
-        observedAt,
-        facts,
-      });
+      const state: DrsPreflightState = { vipStatusBefore: NO_SWITCH_YET };
+      const { refuse, proceed } = preflightAnswer(observedAt, facts, state);
       if (task.errorCode || task.errorMsg) {
         // batch-status answers 200 for an unknown task, with the error in the task's entry.
         const cloudError = {
@@ -67,94 +66,76 @@ export function createDrsActivities({
         );
       }
       const before = await vipStatus(params);
+      state.vipStatusBefore = before;
       facts.vipStatusBefore = before;
       if (before === VIP_STATUS.started)
         return refuse(`a VIP switchover of task ${params.jobId} is already in progress`);
-      return {
-        ok: true,
-        summary: `DRS task ${params.jobId} ${task.status}, last VIP switch ${before}`,
-        observedAt,
-        facts,
-      };
+      return proceed(`DRS task ${params.jobId} ${task.status}, last VIP switch ${before}`);
     },
 
     async drsTrigger({
       params,
       preflight,
       mayHaveSent,
-    }: TriggerArgs<DrsSwitchoverParams>): Promise<TriggerReceipt> {
-      const ctx = Context.current();
-      const before = preflight.facts.vipStatusBefore;
-      let current = await vipStatus(params);
-      if (current === before && mayHaveSent) {
-        await ctx.sleep(ambiguousSettleMs);
-        current = await vipStatus(params);
-      }
-      if (current === VIP_STATUS.started || current !== before) {
-        if (!mayHaveSent) {
-          // This run sent nothing: the switch is someone else's. Never switch on top of it, nor claim it.
-          throw cloudFailure(CloudFailure.Permanent, {
-            service: 'drs',
-            message: `the VIP status changed since preflight (${String(before)} -> ${current}) although this switchover sent nothing; not switching on top of another switch`,
-          });
-        }
-        ctx.log.warn('VIP switch already started for this switchover; adopting it, not resending', {
-          current,
-          before,
-        });
-        return {
-          jobId: params.jobId,
-          adopted: true,
-          triggeredAt: now(),
-          summary: `adopted: VIP status ${current}`,
-          facts: {},
-        };
-      }
-      if (mayHaveSent && before !== NO_SWITCH_YET) {
-        // The status still shows an earlier switch's end: the API cannot tell whether ours was accepted and
-        // already finished. Resending could switch twice, so stop here.
-        throw cloudFailure(CloudFailure.TriggerUnresolvable, {
+    }: TriggerArgs<DrsSwitchoverParams, DrsPreflightState>): Promise<TriggerReceipt> {
+      const before = preflight.state.vipStatusBefore;
+      return runTriggerProtocol<string>(
+        {
           service: 'drs',
-          message: `an earlier switch-vip attempt may have been accepted; the VIP status is still ${current} as before, which cannot tell`,
-        });
-      }
-      ensureTimeToSend(requestTimeoutMs, now);
-      const sentAt = now();
-      let answer;
-      try {
-        answer = await api.switchVip(params.projectId, params.jobId, params.mode);
-      } catch (error) {
-        throw triggerFailure(error);
-      }
-      if (answer.status === 'failed') {
-        throw cloudFailure(CloudFailure.Permanent, {
-          service: 'drs',
-          httpStatus: 202,
-          code: answer.error_code ?? undefined,
-          message: answer.error_msg ?? 'switch-vip answered status failed',
-        });
-      }
-      if (answer.status !== 'success') {
-        // Neither documented answer: whether the switch was accepted is unknown, so the next attempt looks first.
-        throw cloudFailure(CloudFailure.TriggerAmbiguous, {
-          service: 'drs',
-          httpStatus: 202,
-          message: `switch-vip answered status '${String(answer.status)}', neither success nor failed; the next attempt looks before sending again`,
-        });
-      }
-      return {
-        jobId: params.jobId,
-        adopted: false,
-        triggeredAt: sentAt,
-        summary: `switch-vip to ${params.mode} accepted`,
-        facts: {},
-      };
+          subject: 'the VIP switch status',
+          async look() {
+            const current = await vipStatus(params);
+            const started = current === VIP_STATUS.started || current !== before;
+            return {
+              seen: current,
+              started: started
+                ? { jobId: params.jobId, how: `VIP status ${before} -> ${current}` }
+                : undefined,
+            };
+          },
+          foreignSwitch: 'refuse',
+          checkBeforeSend(current, mayHaveSent) {
+            if (mayHaveSent && before !== NO_SWITCH_YET) {
+              // The status still shows an earlier switch's end: the API cannot tell whether ours was accepted and
+              // already finished. Resending could switch twice, so stop here.
+              throw cloudFailure(CloudFailure.TriggerUnresolvable, {
+                service: 'drs',
+                message: `an earlier switch-vip attempt may have been accepted; the VIP status is still ${current} as before, which cannot tell`,
+              });
+            }
+          },
+          async send() {
+            const answer = await api.switchVip(params.projectId, params.jobId, params.mode);
+            if (answer.status === 'failed') {
+              throw cloudFailure(CloudFailure.Permanent, {
+                service: 'drs',
+                httpStatus: 202,
+                code: answer.error_code ?? undefined,
+                message: answer.error_msg ?? 'switch-vip answered status failed',
+              });
+            }
+            if (answer.status !== 'success') {
+              // Neither documented answer: whether the switch was accepted is unknown, so the next attempt looks first.
+              throw cloudFailure(CloudFailure.TriggerAmbiguous, {
+                service: 'drs',
+                httpStatus: 202,
+                message: `switch-vip answered status '${String(answer.status)}', neither success nor failed; the next attempt looks before sending again`,
+              });
+            }
+            return { jobId: params.jobId, summary: `switch-vip to ${params.mode} accepted` };
+          },
+        },
+        { mayHaveSent },
+        { now, ambiguousSettleMs, requestTimeoutMs },
+      );
     },
 
-    async drsAwaitVip({ params, deadlineAt }: AwaitArgs<DrsSwitchoverParams>): Promise<AwaitReport> {
+    async drsAwaitVip({
+      params,
+      deadlineAt,
+    }: AwaitArgs<DrsSwitchoverParams, DrsPreflightState>): Promise<AwaitReport> {
       return pollUntilDone({
-        firstIntervalMs: params.pollIntervalSeconds * 1000,
-        maxIntervalMs: params.maxPollIntervalSeconds * 1000,
+        ...pollScheduleOf(params),
         deadlineAt,
         jobId: params.jobId,
         now,
@@ -180,7 +161,7 @@ export function createDrsActivities({
       });
     },
 
-    async drsVerify({ params }: VerifyArgs<DrsSwitchoverParams>): Promise<VerifyReport> {
+    async drsVerify({ params }: VerifyArgs<DrsSwitchoverParams, DrsPreflightState>): Promise<VerifyReport> {
       const task = await api.taskStatus(params.projectId, params.jobId);
       const vip = await vipStatus(params);
       const facts = { taskStatusAfter: task.status ?? null, vipStatusAfter: vip };

@@ -1,7 +1,31 @@
 import { z } from 'zod';
 import { CloudFailure } from '../../domain/failures';
-import type { CloudClient } from '../http/cloud-client';
-import { isCloudFailure } from '../http/failures';
+import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
+import { cloudFailure, isCloudFailure } from '../http/failures';
+
+/**
+ * DRS codes from the DRS API reference's error-code appendix (Huawei Cloud / OTC), as cloud-apis.md lists them.
+ * Unlisted codes fall back to the HTTP status.
+ */
+export const DRS_ERROR_CODES: ErrorCodeTable = {
+  /** "Operation too frequent", answered with 400: a throttle, so back off and retry. */
+  'DRS.M01503': CloudFailure.Throttled,
+  /** "Another operation is being performed", answered with 202 (see `switchVip`) or an error status: busy. */
+  'DRS.M01504': CloudFailure.Busy,
+  /** Invalid token, answered with 403: the client refreshes the token once, like after a 401. */
+  'DRS.M00100': CloudFailure.Auth,
+  /** The API cannot be called in the task's current status (400). */
+  'DRS.M00304': CloudFailure.Permanent,
+  /** The task does not exist (400). */
+  'DRS.M05003': CloudFailure.NotFound,
+  /** The task has been deleted (400). */
+  'DRS.M05004': CloudFailure.NotFound,
+  /** Service abnormal (500). */
+  'DRS.M00004': CloudFailure.Server,
+};
+
+/** A switch-vip answer with this code means busy, even with its 202 status. */
+const DRS_BUSY_CODE = 'DRS.M01504';
 
 /** Healthy incremental synchronization: the only state that allows a VIP switch. */
 export const DRS_HEALTHY_STATUS = 'INCRE_TRANSFER_STARTED';
@@ -12,12 +36,18 @@ export const VIP_STATUS = {
   failed: 'SWITCH_VIP_FAILED',
 } as const;
 
+/**
+ * batch-status names the reason `error_message` (OTC "Querying Task Statuses in Batches", huaweicloud-sdk-go-v3
+ * services/drs/v3/model QueryJobStatusResp, gophertelekomcloud openstack/drs/v3/public BatchListJobStatus);
+ * `error_msg` is still read as a fallback.
+ */
 const batchStatusSchema = z.object({
   results: z.array(
     z.object({
       id: z.string(),
       status: z.string().nullish(),
       error_code: z.string().nullish(),
+      error_message: z.string().nullish(),
       error_msg: z.string().nullish(),
     }),
   ),
@@ -55,10 +85,13 @@ export function drsApi(client: CloudClient) {
       return {
         status: result?.status ?? undefined,
         errorCode: result?.error_code ?? undefined,
-        errorMsg: result?.error_msg ?? undefined,
+        errorMsg: result?.error_message || result?.error_msg || undefined,
       };
     },
-    /** 202 `{id, status: success|failed, ...}`; a `failed` answer is a refusal by the cloud. */
+    /**
+     * 202 `{id, status: success|failed, ...}`; a `failed` answer is a refusal by the cloud. `DRS.M01504` (another
+     * operation is being performed) comes with 202 too: nothing was started, so it is thrown as busy (retryable).
+     */
     async switchVip(projectId: string, jobId: string, mode: 'source' | 'target') {
       const response = await client.request({
         method: 'POST',
@@ -67,6 +100,14 @@ export function drsApi(client: CloudClient) {
         schema: switchVipSchema,
         operation: 'switch-vip',
       });
+      if (response.data.error_code === DRS_BUSY_CODE) {
+        throw cloudFailure(CloudFailure.Busy, {
+          service: 'drs',
+          httpStatus: response.status,
+          code: DRS_BUSY_CODE,
+          message: response.data.error_msg ?? 'another operation is being performed on the task',
+        });
+      }
       return response.data;
     },
     /** The seed's status call; `undefined` when no switch was ever made (the API answers 400 then). */

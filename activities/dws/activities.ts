@@ -11,14 +11,19 @@ import type {
   VerifyReport,
 } from '../../domain/reports';
 import { cloudFailure } from '../http/failures';
-import { pollUntilDone, type Observation } from '../polling';
-import { ensureTimeToSend, triggerFailure } from '../trigger';
+import { pollScheduleOf, pollUntilDone, type Observation } from '../polling';
+import { preflightAnswer } from '../preflight';
+import { runTriggerProtocol, type StartedSwitch } from '../trigger';
 import {
   DR_FAILURE_STATUSES,
   DR_SWITCHING_STATUSES,
+  formerStandbyIsPrimary,
+  parseCloudTime,
   primaryClusterId,
   productionCluster,
+  rolesSwapped,
   standbyCluster,
+  unknownClusterRoles,
   type DisasterRecovery,
   type DwsApi,
 } from './api';
@@ -34,8 +39,7 @@ export interface DwsActivityDeps {
 
 /** Seconds since the standby's last successful synchronization (the data a failover would lose), if known. */
 function dataLossWindowSeconds(dr: DisasterRecovery, now: number): number | undefined {
-  const last = standbyCluster(dr).last_success_time;
-  const at = last ? Date.parse(last) : NaN;
+  const at = parseCloudTime(standbyCluster(dr).last_success_time);
   return Number.isFinite(at) ? Math.max(0, Math.round((now - at) / 1000)) : undefined;
 }
 
@@ -52,6 +56,20 @@ const STARTABLE: Record<DwsSwitchoverParams['mode'], string[]> = {
   failover: ['running', 'abnormal', 'stopped', 'stop_failed'],
 };
 
+/** What the later phases need from preflight: the DR's status and roles before the switch. */
+export interface DwsPreflightState {
+  drStatus: string;
+  /** By role (`role: primary`). */
+  primaryBefore: string;
+  standbyBefore: string;
+  /** By field (`primary_cluster` / `standby_cluster`): role values are undocumented and may be static labels. */
+  primaryFieldBefore: string;
+  standbyFieldBefore: string;
+  standbyLastSuccessTime?: string;
+}
+
+type DwsPreflight = PreflightReport<DwsPreflightState>;
+
 /** DWS disaster-recovery switchover / exception failover. */
 export function createDwsActivities({
   api,
@@ -63,43 +81,54 @@ export function createDwsActivities({
    * A switch started since preflight, if any: DR switching, roles already swapped, or the DR fallen from its
    * preflight status into a failure status (what a switch that failed leaves behind).
    */
-  async function findStartedSwitch(params: DwsSwitchoverParams, preflight: PreflightReport) {
-    const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
-    if (DR_SWITCHING_STATUSES.includes(dr.status)) return { dr, how: `DR is already ${dr.status}` };
-    const primary = primaryClusterId(dr);
-    if (primary !== preflight.facts.primaryBefore)
-      return { dr, how: `cluster ${primary} is already primary` };
-    const statusBefore = String(preflight.facts.drStatus);
-    if (DR_FAILURE_STATUSES.includes(dr.status) && dr.status !== statusBefore)
-      return { dr, how: `DR went from '${statusBefore}' to '${dr.status}'` };
-    return { dr, how: undefined };
+  function startedSwitch(dr: DisasterRecovery, before: DwsPreflightState): StartedSwitch | undefined {
+    if (DR_SWITCHING_STATUSES.includes(dr.status)) return { how: `DR is already ${dr.status}` };
+    if (rolesSwapped(dr, before))
+      return { how: `the roles already moved (cluster ${primaryClusterId(dr)} / ${dr.primary_cluster.id})` };
+    if (DR_FAILURE_STATUSES.includes(dr.status) && dr.status !== before.drStatus)
+      return { how: `DR went from '${before.drStatus}' to '${dr.status}'` };
+    return undefined;
   }
 
   return {
-    async dwsPreflight(params: DwsSwitchoverParams): Promise<PreflightReport> {
+    async dwsPreflight(params: DwsSwitchoverParams): Promise<DwsPreflight> {
       const observedAt = now();
       const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
       const window = dataLossWindowSeconds(dr, observedAt);
       const standby = standbyCluster(dr);
       const production = productionCluster(dr);
-      const facts = {
-        mode: params.mode,
+      const state: DwsPreflightState = {
         drStatus: dr.status,
         primaryBefore: primaryClusterId(dr),
         standbyBefore: standby.id,
+        primaryFieldBefore: dr.primary_cluster.id,
+        standbyFieldBefore: dr.standby_cluster.id,
+        standbyLastSuccessTime: standby.last_success_time ?? undefined,
+      };
+      const unknownRoles = unknownClusterRoles(dr);
+      if (unknownRoles.length > 0) {
+        Context.current().log.warn(
+          'undocumented DWS cluster role values; the swap is also detected by cluster id',
+          {
+            roles: unknownRoles,
+          },
+        );
+      }
+      const facts = {
+        mode: params.mode,
+        drStatus: dr.status,
+        primaryBefore: state.primaryBefore,
+        standbyBefore: standby.id,
+        primaryFieldBefore: dr.primary_cluster.id,
+        standbyFieldBefore: dr.standby_cluster.id,
+        ...(unknownRoles.length > 0 ? { unknownClusterRoles: unknownRoles.join(',') } : {}),
         productionStatusBefore: production.status ?? null,
         standbyLastSuccessTime: standby.last_success_time ?? null,
         dataLossWindowSecondsAtPreflight: window ?? null,
         maxDataLossSeconds: params.maxDataLossSeconds,
         forced: params.force,
       };
-      const refuse = (refusal: string): PreflightReport => ({
-        ok: false,
-        refusal,
-        summary: `refused: ${refusal}`,
-        observedAt,
-        facts,
-      });
+      const { refuse, proceed } = preflightAnswer(observedAt, facts, state);
       if (!STARTABLE[params.mode].includes(dr.status)) {
         return refuse(
           `DR ${params.disasterRecoveryId} is '${dr.status}'; a ${params.mode} needs status ${STARTABLE[params.mode].join(' or ')}`,
@@ -127,101 +156,83 @@ export function createDwsActivities({
         if (gate)
           Context.current().log.warn('data-loss gate overridden by force', { gate, reason: params.reason });
       }
-      return {
-        ok: true,
-        summary: `DR ${dr.name ?? params.disasterRecoveryId} ${dr.status}, primary ${facts.primaryBefore}, standby synchronized ${window ?? '?'} s ago`,
-        observedAt,
-        facts,
-      };
+      return proceed(
+        `DR ${dr.name ?? params.disasterRecoveryId} ${dr.status}, primary ${facts.primaryBefore}, standby synchronized ${window ?? '?'} s ago`,
+      );
     },
 
     async dwsTrigger({
       params,
       preflight,
       mayHaveSent,
-    }: TriggerArgs<DwsSwitchoverParams>): Promise<TriggerReceipt> {
-      const ctx = Context.current();
-      let look = await findStartedSwitch(params, preflight);
-      if (!look.how && mayHaveSent) {
-        await ctx.sleep(ambiguousSettleMs);
-        look = await findStartedSwitch(params, preflight);
-      }
-      const window = dataLossWindowSeconds(look.dr, now());
-      const facts = { dataLossWindowSecondsAtTrigger: window ?? null };
-      const statusBefore = String(preflight.facts.drStatus);
-      if (look.how) {
-        if (!mayHaveSent) {
-          // Nothing was sent by this workflow: the change is someone else's switchover. Never switch on top of it.
-          throw cloudFailure(CloudFailure.Permanent, {
-            service: 'dws',
-            message: `the DR changed since preflight (${look.how}) although this switchover sent nothing; not switching on top of another change`,
-          });
-        }
-        ctx.log.warn('switch already started for this switchover; adopting it, not resending', {
-          how: look.how,
-        });
-        return {
-          jobId: params.disasterRecoveryId,
-          adopted: true,
-          triggeredAt: now(),
-          summary: `adopted: ${look.how}`,
-          facts,
-        };
-      }
-      if (mayHaveSent && statusBefore === 'abnormal' && look.dr.status === 'abnormal') {
-        // 'abnormal' is also what a failed switch leaves: an accepted-and-failed send looks like no send at all.
-        throw cloudFailure(CloudFailure.TriggerUnresolvable, {
+    }: TriggerArgs<DwsSwitchoverParams, DwsPreflightState>): Promise<TriggerReceipt> {
+      const before = preflight.state;
+      const jobId = params.disasterRecoveryId;
+      return runTriggerProtocol<DisasterRecovery>(
+        {
           service: 'dws',
-          message: `an earlier ${params.mode} attempt may have been accepted and failed; the DR is still 'abnormal' as before, which cannot tell`,
-        });
-      }
-      if (params.mode === 'switchover' && look.dr.status !== 'running') {
-        // A DR that ended in a failure status will not recover by itself; a transitional one may.
-        const type = DR_FAILURE_STATUSES.includes(look.dr.status)
-          ? CloudFailure.Permanent
-          : CloudFailure.Busy;
-        throw cloudFailure(type, {
-          service: 'dws',
-          message: `DR is '${look.dr.status}' at trigger time; a planned switchover needs 'running'`,
-        });
-      }
-      ensureTimeToSend(requestTimeoutMs, now);
-      const sentAt = now();
-      try {
-        await api.switchDisasterRecovery(params.projectId, params.disasterRecoveryId, params.mode);
-      } catch (error) {
-        throw triggerFailure(error);
-      }
-      return {
-        jobId: params.disasterRecoveryId,
-        adopted: false,
-        triggeredAt: sentAt,
-        summary: `${params.mode} submitted${window !== undefined ? ` (standby ${window} s behind)` : ''}`,
-        facts,
-      };
+          subject: 'the DR',
+          async look() {
+            const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
+            const started = startedSwitch(dr, before);
+            return { seen: dr, started: started && { ...started, jobId } };
+          },
+          foreignSwitch: 'refuse',
+          checkBeforeSend(dr, mayHaveSent) {
+            if (mayHaveSent && before.drStatus === 'abnormal' && dr.status === 'abnormal') {
+              // 'abnormal' is also what a failed switch leaves: an accepted-and-failed send looks like no send at all.
+              throw cloudFailure(CloudFailure.TriggerUnresolvable, {
+                service: 'dws',
+                message: `an earlier ${params.mode} attempt may have been accepted and failed; the DR is still 'abnormal' as before, which cannot tell`,
+              });
+            }
+            if (params.mode === 'switchover' && dr.status !== 'running') {
+              // A DR that ended in a failure status will not recover by itself; a transitional one may.
+              const type = DR_FAILURE_STATUSES.includes(dr.status)
+                ? CloudFailure.Permanent
+                : CloudFailure.Busy;
+              throw cloudFailure(type, {
+                service: 'dws',
+                message: `DR is '${dr.status}' at trigger time; a planned switchover needs 'running'`,
+              });
+            }
+          },
+          async send(sentAt, dr) {
+            await api.switchDisasterRecovery(params.projectId, params.disasterRecoveryId, params.mode);
+            const window = dataLossWindowSeconds(dr, sentAt);
+            return {
+              jobId,
+              summary: `${params.mode} submitted${window !== undefined ? ` (standby ${window} s behind)` : ''}`,
+            };
+          },
+          facts: (dr) => ({ dataLossWindowSecondsAtTrigger: dataLossWindowSeconds(dr, now()) ?? null }),
+        },
+        { mayHaveSent },
+        { now, ambiguousSettleMs, requestTimeoutMs },
+      );
     },
 
     async dwsAwaitSwitch({
       params,
       preflight,
       deadlineAt,
-    }: AwaitArgs<DwsSwitchoverParams>): Promise<AwaitReport> {
+    }: AwaitArgs<DwsSwitchoverParams, DwsPreflightState>): Promise<AwaitReport> {
+      const before = preflight.state;
       return pollUntilDone({
-        firstIntervalMs: params.pollIntervalSeconds * 1000,
-        maxIntervalMs: params.maxPollIntervalSeconds * 1000,
+        ...pollScheduleOf(params),
         deadlineAt,
         jobId: params.disasterRecoveryId,
         now,
         async observe(progress): Promise<Observation> {
           const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
-          const swapped = primaryClusterId(dr) !== preflight.facts.primaryBefore;
+          const swapped = rolesSwapped(dr, before);
           const facts = {
             sawSwitching: progress.facts.sawSwitching === true || DR_SWITCHING_STATUSES.includes(dr.status),
             sawFailover: progress.facts.sawFailover === true || dr.status === 'failovering',
           };
           // A failover may start from 'abnormal', which is also how a failed switch ends: until the switch is seen
           // (switching, or another status), an unchanged failure status is the state before it, not its end.
-          const unchanged = !facts.sawSwitching && !swapped && dr.status === preflight.facts.drStatus;
+          const unchanged = !facts.sawSwitching && !swapped && dr.status === before.drStatus;
           if (DR_FAILURE_STATUSES.includes(dr.status) && !unchanged) {
             return {
               state: 'failed',
@@ -248,15 +259,22 @@ export function createDwsActivities({
       });
     },
 
-    async dwsVerify({ params, preflight, awaited }: VerifyArgs<DwsSwitchoverParams>): Promise<VerifyReport> {
+    async dwsVerify({
+      params,
+      preflight,
+      awaited,
+    }: VerifyArgs<DwsSwitchoverParams, DwsPreflightState>): Promise<VerifyReport> {
+      const before = preflight.state;
       const dr = await api.getDisasterRecovery(params.projectId, params.disasterRecoveryId);
-      const primary = primaryClusterId(dr);
+      // By role when the roles moved; else by field (role values are undocumented and may be static labels).
+      const primary =
+        primaryClusterId(dr) !== before.primaryBefore ? primaryClusterId(dr) : dr.primary_cluster.id;
       const standbySyncAfter = standbyCluster(dr).last_success_time ?? null;
       // A planned switchover synchronizes everything before the roles change, so the latest synchronization moves
       // forward. When it did not, the platform completed it as a failover
       // (switchoverContinueAsFailoverDisasterRecovery) and data written after that synchronization is lost.
-      const syncBefore = Date.parse(String(preflight.facts.standbyLastSuccessTime));
-      const syncAfter = standbySyncAfter ? Date.parse(standbySyncAfter) : NaN;
+      const syncBefore = parseCloudTime(before.standbyLastSuccessTime);
+      const syncAfter = parseCloudTime(standbySyncAfter);
       const notSynchronized =
         Number.isFinite(syncBefore) && Number.isFinite(syncAfter) && syncAfter <= syncBefore;
       const degraded =
@@ -267,10 +285,10 @@ export function createDwsActivities({
         standbyLastSuccessTimeAfter: standbySyncAfter,
         degradedToFailover: degraded,
       };
-      if (primary !== preflight.facts.standbyBefore) {
+      if (!formerStandbyIsPrimary(dr, before)) {
         return {
           ok: false,
-          summary: `cluster ${primary} is primary, expected the former standby ${String(preflight.facts.standbyBefore)}`,
+          summary: `cluster ${primary} is primary, expected the former standby ${before.standbyBefore}`,
           facts,
         };
       }

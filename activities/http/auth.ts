@@ -83,7 +83,8 @@ export function iamPasswordAuth(
     });
     let response;
     try {
-      response = await axios.post(`${endpoint}/v3/auth/tokens`, body, {
+      // nocatalog=true: the service catalog (large, unused here) is left out of the answer (IAM API reference).
+      response = await axios.post(`${endpoint}/v3/auth/tokens?nocatalog=true`, body, {
         headers: { 'Content-Type': 'application/json;charset=utf8' },
         timeout: credentials.timeoutMs ?? 10_000,
         validateStatus: () => true,

@@ -24,6 +24,11 @@ export interface CloudClientOptions {
   endpoint: string;
   auth: CloudAuth;
   errorCodes?: ErrorCodeTable;
+  /**
+   * Maps a service's alternative spelling of its codes to the one `errorCodes` uses (DCS answers `111400017`
+   * as well as `DCS.4017`). The code in the thrown failure is the normalized one.
+   */
+  normalizeErrorCode?: (code: string) => string;
   /** Per-request timeout. */
   timeoutMs?: number;
   /** Extra headers on every request (e.g. DRS `X-Language`). */
@@ -88,7 +93,7 @@ export class CloudClient {
     const url = this.urlOf(request);
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     let response = await this.send(request, url, body);
-    if (response.status === 401 && this.options.auth.invalidate()) {
+    if (this.tokenRejected(response.status, response.text) && this.options.auth.invalidate()) {
       response = await this.send(request, url, body);
     }
     if (response.status < 200 || response.status >= 300) {
@@ -188,16 +193,33 @@ export class CloudClient {
     return result.data;
   }
 
+  /**
+   * A 401, or an answer whose own code means an invalid token (DRS answers `DRS.M00100` with 403): the token may
+   * have been revoked early, so it is refreshed once and the request sent again.
+   */
+  private tokenRejected(status: number, text: string): boolean {
+    if (status === 401) return true;
+    if (status < 400 || status >= 500) return false;
+    const code = this.errorCode(parseErrorBody(text).code);
+    return code !== undefined && this.options.errorCodes?.[code] === CloudFailure.Auth;
+  }
+
+  private errorCode(code: string | undefined): string | undefined {
+    return code && this.options.normalizeErrorCode ? this.options.normalizeErrorCode(code) : code;
+  }
+
   private classify(status: number, text: string, retryAfterMs?: number) {
     const parsed = parseErrorBody(text);
+    const code = this.errorCode(parsed.code);
+    const respelled = code !== parsed.code ? ` (answered as ${parsed.code})` : '';
     const cloudError: CloudError = {
       service: this.options.service,
       httpStatus: status,
-      code: parsed.code,
-      message: parsed.message ?? `HTTP ${status}`,
+      code,
+      message: `${parsed.message ?? `HTTP ${status}`}${respelled}`,
     };
-    const byCode = parsed.code ? this.options.errorCodes?.[parsed.code] : undefined;
-    const type = byCode ?? failureTypeForStatus(status, parsed.code);
+    const byCode = code ? this.options.errorCodes?.[code] : undefined;
+    const type = byCode ?? failureTypeForStatus(status, code);
     return cloudFailure(type, cloudError, {
       retryAfterMs: type === CloudFailure.Throttled ? (retryAfterMs ?? 1000) : retryAfterMs,
     });

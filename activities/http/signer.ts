@@ -67,7 +67,10 @@ function canonicalUri(pathname: string): string {
   return path.endsWith('/') ? path : path + '/';
 }
 
-/** Pairs sorted by key then value, both encoded; `+` in the query means a space (form encoding, as axios sends it). */
+/**
+ * Pairs sorted by key then value, both encoded; `+` in the query means a space (form encoding, as axios sends it).
+ * Keys are lower-cased first, as huaweicloud-sdk-go-v3 core/auth/signer `CanonicalQueryString` does.
+ */
 function canonicalQuery(search: string): string {
   const pairs = search
     .replace(/^\?/, '')
@@ -76,7 +79,7 @@ function canonicalQuery(search: string): string {
     .map((p) => {
       const eq = p.indexOf('=');
       const [k, v] = eq < 0 ? [p, ''] : [p.slice(0, eq), p.slice(eq + 1)];
-      return [decode(k.replace(/\+/g, ' ')), decode(v.replace(/\+/g, ' '))] as const;
+      return [decode(k.replace(/\+/g, ' ')).toLowerCase(), decode(v.replace(/\+/g, ' '))] as const;
     });
   pairs.sort(([ka, va], [kb, vb]) => (ka !== kb ? (ka < kb ? -1 : 1) : va < vb ? -1 : va > vb ? 1 : 0));
   return pairs.map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`).join('&');

@@ -1,11 +1,7 @@
-/** DRS runtime: headers and activities over the DRS API (Node only; the workflow-safe half is service.ts). */
+/** DRS runtime: error codes, headers and activities over the DRS API (Node only; see service.ts). */
 import { createDrsActivities } from '../../activities/drs/activities';
-import { drsApi } from '../../activities/drs/api';
-import type { ErrorCodeTable } from '../../activities/http/cloud-client';
+import { DRS_ERROR_CODES, drsApi } from '../../activities/drs/api';
 import { defineRuntime } from '../runtime-types';
-
-/** DRS error codes: none need a class other than their HTTP status's. */
-export const DRS_ERROR_CODES: ErrorCodeTable = {};
 
 export const drsRuntime = defineRuntime({
   kind: 'drs',

@@ -1,14 +1,7 @@
-/** DWS runtime: error codes and activities over the DWS API (Node only; the workflow-safe half is service.ts). */
-import { CloudFailure } from '../../domain/failures';
+/** DWS runtime: the cloud client's error codes and activities over the DWS API (Node only; see service.ts). */
 import { createDwsActivities } from '../../activities/dws/activities';
-import { dwsApi } from '../../activities/dws/api';
-import type { ErrorCodeTable } from '../../activities/http/cloud-client';
+import { DWS_ERROR_CODES, dwsApi } from '../../activities/dws/api';
 import { defineRuntime } from '../runtime-types';
-
-/** DWS error codes (cloud-apis.md), classified once. Unlisted codes fall back to the HTTP status. */
-export const DWS_ERROR_CODES: ErrorCodeTable = {
-  'DWS.10101': CloudFailure.NotFound,
-};
 
 export const dwsRuntime = defineRuntime({
   kind: 'dws',

@@ -41,6 +41,12 @@ export const dwsService = defineService({
       'max-data-loss': { field: 'maxDataLossSeconds', type: 'string', seconds: true, value: '<s>' },
     },
   },
-  // Open Telekom Cloud offers DWS only in eu-de.
-  endpoints: { otcRegions: ['eu-de'], huaweiEuSite: true },
+  endpoints: {
+    // Open Telekom Cloud offers DWS only in eu-de, and its DR API is not in the OTC API reference.
+    otcRegions: ['eu-de'],
+    otcOptIn: true,
+    huaweiEuSite: true,
+    // huaweicloud-sdk-go-v3 services/dws/v2/region/region.go
+    huaweiDomains: { 'tr-west-1': 'myhuaweicloud.cn', 'ap-southeast-4': 'myhuaweicloud.cn' },
+  },
 });

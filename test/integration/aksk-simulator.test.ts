@@ -166,14 +166,14 @@ describe('AK/SK signatures on the simulator', () => {
     expect(await send(otherProject)).toMatchObject({ status: 401, body: { error_code: 'APIGW.0301' } });
   });
 
-  test('a stale or future X-Sdk-Date (over 15 min off) is refused 401 APIGW.0303, even with a valid signature', async () => {
+  test('a stale or future X-Sdk-Date (over 15 min off) is refused 401 APIGW.0301 (IAM authentication; 0303 is app authentication), even with a valid signature', async () => {
     const instanceId = seedInstance();
     const path = `/v2/${PROJECT}/instances/${instanceId}`;
     const stale = await send(sign('GET', path, undefined, { at: new Date(Date.now() - 16 * 60_000) }));
     expect(stale.status).toBe(401);
-    expect(stale.body).toMatchObject({ error_code: 'APIGW.0303' });
+    expect(stale.body).toMatchObject({ error_code: 'APIGW.0301' });
     const future = await send(sign('GET', path, undefined, { at: new Date(Date.now() + 16 * 60_000) }));
-    expect(future).toMatchObject({ status: 401, body: { error_code: 'APIGW.0303' } });
+    expect(future).toMatchObject({ status: 401, body: { error_code: 'APIGW.0301' } });
     // within the window: accepted
     const skewed = await send(sign('GET', path, undefined, { at: new Date(Date.now() - 10 * 60_000) }));
     expect(skewed.status).toBe(200);

@@ -59,8 +59,8 @@ interface ServiceUnderContract {
   unknownStatus: { field: string; value: string };
   /** The last cloud status of a switch still in progress at the deadline. */
   inProgressStatus: string;
-  /** The cloud error of an unknown resource. */
-  notFound: { code: string; httpStatus?: number };
+  /** The cloud error of an unknown resource (its message as a pattern). */
+  notFound: { code: string; httpStatus?: number; message?: RegExp };
   /** An invalid enum value a workflow started by type name must refuse, and the rule it names. */
   badEnum: { field: string; value: string; rule: RegExp };
   /** The service's own facts after a successful switch (read from the simulator). */
@@ -94,7 +94,7 @@ const dcs: ServiceUnderContract = {
   checkPolled: (_id, outcome) => expect(outcome.details.unexpectedJobStatus).toBe('PAUSED'),
   unknownStatus: { field: 'status', value: 'PAUSED' },
   inProgressStatus: 'RUNNING',
-  notFound: { code: 'DCS.4001', httpStatus: 404 },
+  notFound: { code: 'DCS.3022', httpStatus: 404 },
   badEnum: { field: 'swapMode', value: 'sideways', rule: /swapMode: swapMode must be 'sync' or 'async'/ },
   snapshot: (id) => env.sim.control.getDcsInstance(id)!.masterNodeId,
   checkSucceeded(id, outcome, masterBefore) {
@@ -134,7 +134,7 @@ const dws: ServiceUnderContract = {
     expect(env.sim.control.getDwsDisasterRecovery(id)!.primaryCluster.id).toBe(outcome.details.standbyBefore),
   unknownStatus: { field: 'disaster_recovery.status', value: 'paused' },
   inProgressStatus: 'switchovering',
-  notFound: { code: 'DWS.10101', httpStatus: 404 },
+  notFound: { code: 'DWS.10101', httpStatus: 400, message: /does not exist/ },
   badEnum: { field: 'mode', value: 'flip', rule: /mode: mode must be 'switchover' or 'failover'/ },
   snapshot: (id) => env.sim.control.getDwsDisasterRecovery(id)!,
   checkSucceeded(id, outcome, snapshot) {
@@ -178,7 +178,7 @@ const drs: ServiceUnderContract = {
   checkPolled: (id) => expect(env.sim.control.getDrsJob(id)!.vip.target).toBe('standby-node'),
   unknownStatus: { field: 'status', value: 'SWITCH_VIP_PAUSED' },
   inProgressStatus: 'SWITCH_VIP_START',
-  notFound: { code: 'DRS.M00004' },
+  notFound: { code: 'DRS.M05003', message: /does not exist/ },
   badEnum: { field: 'mode', value: 'sideways', rule: /mode: mode must be 'source' or 'target'/ },
   snapshot: (id) => env.sim.control.getDrsJob(id)!.vip,
   checkSucceeded(id, outcome, vipBefore) {
@@ -231,8 +231,17 @@ describe.each([dcs, dws, drs])('every service: $kind', (service) => {
     const outcome = await env.run(service.kind, input(id));
     expect(outcome.status).toBe('rejected');
     expect(outcome.triggered).toBe(false);
-    expect(outcome.cloudError).toMatchObject({ service: service.kind, ...service.notFound });
-    expect(outcome.message).toContain(service.notFound.code);
+    const { code, httpStatus, message } = service.notFound;
+    expect(outcome.cloudError).toMatchObject({
+      service: service.kind,
+      code,
+      ...(httpStatus ? { httpStatus } : {}),
+    });
+    expect(outcome.message).toContain(code);
+    if (message) {
+      expect(outcome.cloudError!.message).toMatch(message);
+      expect(outcome.message).toMatch(message);
+    }
     expect(outcome.message).not.toMatch(/ is ;/);
     expect(service.triggers(id)).toHaveLength(0);
   });

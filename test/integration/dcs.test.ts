@@ -76,6 +76,27 @@ describe('dcsMasterStandbySwitchover', () => {
     expect(triggers(instanceId)).toHaveLength(0);
   });
 
+  test('a busy refusal in the numeric spelling (111400017 = DCS.4017) is retried, not a rejection: exactly one swap', async () => {
+    const instanceId = seedInstance({ errorCodeSpelling: 'numeric' });
+    env.sim.control.addFault({
+      match: { method: 'POST', path: `/instances/${instanceId}/swap$` },
+      fault: {
+        type: 'status',
+        status: 400,
+        body: {
+          error_code: '111400017',
+          error_msg: 'A background task associated with this instance is running.',
+          error_ext_msg: null,
+        },
+      },
+    });
+    const outcome = await env.run('dcs', { projectId: PROJECT, instanceId, ...FAST });
+    expect(outcome.status).toBe('succeeded');
+    const sent = triggers(instanceId);
+    expect(sent.map((r) => r.status)).toEqual([400, 204]);
+    expect(env.sim.control.getDcsInstance(instanceId)!.jobs).toHaveLength(1);
+  });
+
   test('a second start for the same instance while one runs is refused, naming the running workflow', async () => {
     const instanceId = seedInstance({ swapBehaviour: { initMs: 100, runMs: 100, result: 'STUCK' } });
     const first = await env.start('dcs', { projectId: PROJECT, instanceId, ...FAST, timeoutSeconds: 120 });

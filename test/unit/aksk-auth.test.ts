@@ -202,7 +202,7 @@ describe('akskAuth through CloudClient over real HTTP', () => {
     expect(reads).toHaveLength(2);
   });
 
-  it('a clock skewed by more than 15 minutes is refused by the gateway check (APIGW.0303)', async () => {
+  it('a clock skewed by more than 15 minutes is refused by the gateway check (APIGW.0301)', async () => {
     const auth = akskAuth({
       projectId: PROJECT,
       credentials: { accessKey: AK, secretKey: SK },
@@ -211,7 +211,7 @@ describe('akskAuth through CloudClient over real HTTP', () => {
     await expect(
       client(auth).request({ method: 'GET', path: `/v2/${PROJECT}/z`, operation: 'get' }),
     ).rejects.toMatchObject({ type: CloudFailure.Auth });
-    expect(received[0].verdict).toMatchObject({ ok: false, code: 'APIGW.0303' });
+    expect(received[0].verdict).toMatchObject({ ok: false, code: 'APIGW.0301' });
   });
 
   it('never shows the secret key in its description', () => {

@@ -128,21 +128,21 @@ describe('verifyAkSk rejects', () => {
 
   it('a stale or future X-Sdk-Date (over 15 minutes)', () => {
     const ok = signAndSend(get);
-    reject(ok, 'APIGW.0303', /15 minutes/, new Date(now.getTime() + 15 * 60_000 + 1000));
-    reject(ok, 'APIGW.0303', /15 minutes/, new Date(now.getTime() - 16 * 60_000));
+    reject(ok, 'APIGW.0301', /15 minutes/, new Date(now.getTime() + 15 * 60_000 + 1000));
+    reject(ok, 'APIGW.0301', /15 minutes/, new Date(now.getTime() - 16 * 60_000));
   });
 
   it('missing or malformed X-Sdk-Date', () => {
     const ok = signAndSend(get);
-    reject({ ...ok, headers: without(ok.headers, 'x-sdk-date') }, 'APIGW.0303', /X-Sdk-Date/);
+    reject({ ...ok, headers: without(ok.headers, 'x-sdk-date') }, 'APIGW.0301', /X-Sdk-Date/);
     reject(
       { ...ok, headers: { ...ok.headers, 'x-sdk-date': '2024-01-02T03:04:05Z' } },
-      'APIGW.0303',
+      'APIGW.0301',
       /X-Sdk-Date/,
     );
     reject(
       { ...ok, headers: { ...ok.headers, 'x-sdk-date': '20241302T030405Z' } },
-      'APIGW.0303',
+      'APIGW.0301',
       /X-Sdk-Date/,
     );
   });

@@ -19,8 +19,19 @@ describe('regionEndpoints', () => {
     });
   });
 
-  it('Open Telekom Cloud eu-de: every service', () => {
-    expect(regionEndpoints('otc', 'eu-de')).toEqual({
+  it('Huawei Cloud tr-west-1 and ap-southeast-4: DWS on .myhuaweicloud.cn (the Go SDK DWS region table)', () => {
+    expect(serviceEndpoint('huaweicloud', 'tr-west-1', 'dws')).toBe('https://dws.tr-west-1.myhuaweicloud.cn');
+    expect(serviceEndpoint('huaweicloud', 'ap-southeast-4', 'dws')).toBe(
+      'https://dws.ap-southeast-4.myhuaweicloud.cn',
+    );
+    expect(serviceEndpoint('huaweicloud', 'tr-west-1', 'dcs')).toBe(
+      'https://dcs.tr-west-1.myhuaweicloud.com',
+    );
+  });
+
+  it('Open Telekom Cloud eu-de: DWS only on explicit opt-in (DWS disaster recovery is not in the OTC reference)', () => {
+    expect(() => regionEndpoints('otc', 'eu-de')).toThrow(/not in the Open Telekom Cloud API reference/);
+    expect(regionEndpoints('otc', 'eu-de', {}, { otcDws: true })).toEqual({
       dcs: 'https://dcs.eu-de.otc.t-systems.com',
       dws: 'https://dws.eu-de.otc.t-systems.com',
       drs: 'https://drs.eu-de.otc.t-systems.com',

@@ -57,14 +57,14 @@ describe('DCS instance and groups', () => {
     expect(typeof res.body.ip).toBe('string');
   });
 
-  it('answers 404 DCS.4001 for an unknown instance and for another project', async () => {
+  it('answers 404 DCS.3022 (instance does not exist) for an unknown instance and for another project', async () => {
     sim.control.createDcsInstance({ projectId: 'other-project', instanceId: 'inst-2' });
     for (const id of ['nope', 'inst-2']) {
       const res = await call(sim.url, 'GET', `${base}/instances/${id}`);
       expect(res.status).toBe(404);
       expect(res.body).toEqual({
         error_msg: expect.any(String),
-        error_code: 'DCS.4001',
+        error_code: 'DCS.3022',
         error_ext_msg: null,
       });
     }
@@ -222,7 +222,7 @@ describe('DCS master/standby swap', () => {
       'Master standby swap is not supported.',
     );
     await expectError('restarting-1', 400, 'DCS.4049');
-    await expectError('missing', 404, 'DCS.4001');
+    await expectError('missing', 404, 'DCS.3022');
     expect((await call(sim.url, 'POST', `${base}/instances/busy-1/swap`)).status).toBe(204);
     await expectError('busy-1', 400, 'DCS.4017');
     await expectError('backup-1', 400, 'DCS.4017');
@@ -241,17 +241,89 @@ describe('DCS master/standby swap', () => {
     const inRange = await call<{ tasks: unknown[] }>(
       sim.url,
       'GET',
-      `${base}/instances/inst-1/tasks?begin_time=${fmt(Date.now() - 60_000)}&end_time=${fmt(Date.now() + 60_000)}`,
+      `${base}/instances/inst-1/tasks?start_time=${fmt(Date.now() - 60_000)}&end_time=${fmt(Date.now() + 60_000)}`,
     );
     expect(inRange.body.tasks).toHaveLength(1);
     const outOfRange = await call<{ tasks: unknown[] }>(
       sim.url,
       'GET',
-      `${base}/instances/inst-1/tasks?begin_time=${fmt(Date.now() + 60_000)}`,
+      `${base}/instances/inst-1/tasks?start_time=${fmt(Date.now() + 60_000)}`,
     );
     expect(outOfRange.body.tasks).toHaveLength(0);
-    const bad = await call(sim.url, 'GET', `${base}/instances/inst-1/tasks?begin_time=yesterday`);
+    const bad = await call(sim.url, 'GET', `${base}/instances/inst-1/tasks?start_time=yesterday`);
     expect(bad.status).toBe(400);
+  });
+
+  it('ignores begin_time like any unknown parameter: the list stays unfiltered (the parameter is start_time)', async () => {
+    sim.control.createDcsInstance({ projectId: P, instanceId: 'inst-1' });
+    await call(sim.url, 'POST', `${base}/instances/inst-1/swap`);
+    const fmt = (ms: number) => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+    const future = fmt(Date.now() + 60_000);
+    const ignored = await call<{ tasks: unknown[] }>(
+      sim.url,
+      'GET',
+      `${base}/instances/inst-1/tasks?begin_time=${future}`,
+    );
+    expect(ignored.status).toBe(200);
+    expect(ignored.body.tasks).toHaveLength(1);
+    const garbage = await call<{ tasks: unknown[] }>(
+      sim.url,
+      'GET',
+      `${base}/instances/inst-1/tasks?begin_time=x`,
+    );
+    expect(garbage.status).toBe(200);
+    const filtered = await call<{ tasks: unknown[] }>(
+      sim.url,
+      'GET',
+      `${base}/instances/inst-1/tasks?start_time=${future}`,
+    );
+    expect(filtered.body.tasks).toHaveLength(0);
+  });
+
+  it('answers an instance set to the numeric spelling with 111400017 / 111400086-style codes', async () => {
+    sim.control.createDcsInstance({
+      projectId: P,
+      instanceId: 'num-1',
+      task: 'BACKUPING',
+      errorCodeSpelling: 'numeric',
+    });
+    sim.control.createDcsInstance({
+      projectId: P,
+      instanceId: 'num-2',
+      cacheMode: 'single',
+      errorCodeSpelling: 'numeric',
+    });
+    const busy = await call<{ error_code: string }>(sim.url, 'POST', `${base}/instances/num-1/swap`);
+    expect(busy).toMatchObject({ status: 400, body: { error_code: '111400017' } });
+    const single = await call<{ error_code: string }>(sim.url, 'POST', `${base}/instances/num-2/swap`);
+    expect(single).toMatchObject({ status: 400, body: { error_code: '111400855' } });
+  });
+
+  it('accepts the swap of a read/write-splitting (ha_rw_split) instance: the master moves to the next replica', async () => {
+    sim.control.createDcsInstance({
+      projectId: P,
+      instanceId: 'rw-1',
+      cacheMode: 'ha_rw_split',
+      swapBehaviour: { initMs: 0, runMs: 50 },
+    });
+    const before = await masterNode('rw-1');
+    expect((await call(sim.url, 'POST', `${base}/instances/rw-1/swap`)).status).toBe(204);
+    await waitFor(async () => ((await masterNode('rw-1')) !== before ? true : undefined), 5000);
+    expect(sim.control.getDcsInstance('rw-1')?.swapCount).toBe(1);
+  });
+
+  it('can answer 404 on /jobs for task-list ids (jobsApiKnowsTaskIds: false); async-swap job ids stay known', async () => {
+    sim.control.createDcsInstance({ projectId: P, instanceId: 'hide-1', jobsApiKnowsTaskIds: false });
+    await call(sim.url, 'POST', `${base}/instances/hide-1/swap`);
+    const taskId = sim.control.getDcsInstance('hide-1')!.jobs[0]!.jobId;
+    const tasks = await call<{ tasks: Array<{ id: string }> }>(
+      sim.url,
+      'GET',
+      `${base}/instances/hide-1/tasks`,
+    );
+    expect(tasks.body.tasks[0]!.id).toBe(taskId);
+    const job = await call<{ error_code: string }>(sim.url, 'GET', `${base}/jobs/${taskId}`);
+    expect(job).toMatchObject({ status: 404, body: { error_code: 'DCS.4001' } });
   });
 
   it('can hide async-swap as on Open Telekom Cloud', async () => {

@@ -47,14 +47,15 @@ describe('DRS dual-VIP switchover', () => {
       results: [
         { id: 'job-1', status: 'INCRE_TRANSFER_STARTED' },
         { id: 'job-2', status: 'INCRE_TRANSFER_FAILED' },
-        expect.objectContaining({ id: 'job-x', error_code: expect.stringMatching(/^DRS\./) }),
+        { id: 'job-x', status: '', error_code: 'DRS.M05003', error_message: expect.any(String) },
       ],
     });
     expect((await call(sim.url, 'POST', `${base}/batch-status`, { body: { jobs: [] } })).status).toBe(400);
   });
 
   it('switches: 202 success, SWITCH_VIP_START then SWITCH_VIP_COMPLETE, the VIP moves', async () => {
-    sim.control.createDrsJob({ projectId: P, jobId: 'job-1', behaviour: { switchMs: 200 } });
+    // long enough that the status and the second switch-vip below land inside the switch even on a loaded machine
+    sim.control.createDrsJob({ projectId: P, jobId: 'job-1', behaviour: { switchMs: 1500 } });
     const before = await status();
     expect(before.status).toBe(400);
     expect((before.body as unknown as { error_code: string }).error_code).toMatch(/^DRS\./);
@@ -69,8 +70,9 @@ describe('DRS dual-VIP switchover', () => {
     const busy = await call<{ error_code: string }>(sim.url, 'POST', `${base}/job-1/switch-vip`, {
       body: { mode: 'target' },
     });
-    expect(busy.status).toBe(400);
-    expect(busy.body.error_code).toMatch(/^DRS\./);
+    // "another operation is being performed" comes with 202 (DRS.M01504), not an error status
+    expect(busy.status).toBe(202);
+    expect(busy.body).toMatchObject({ status: 'failed', error_code: 'DRS.M01504' });
 
     await waitFor(async () => ((await status()).body.status === 'SWITCH_VIP_COMPLETE' ? true : undefined));
     expect(sim.control.getDrsJob('job-1')).toMatchObject({
@@ -94,6 +96,7 @@ describe('DRS dual-VIP switchover', () => {
       },
     );
     expect(notHealthy.status).toBe(400);
+    expect(notHealthy.body.error_code).toBe('DRS.M00304');
     expect(notHealthy.body.error_msg).toContain('INCRE_TRANSFER_STARTED');
     expect(sim.control.getDrsJob('job-1')?.switchStatus).toBeNull();
   });

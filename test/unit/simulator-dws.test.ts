@@ -84,7 +84,7 @@ describe('DWS disaster recovery', () => {
     expect(progress.body.disaster_recovery_progress.recovery_point_object).toBeGreaterThanOrEqual(29);
   });
 
-  it('404 DWS.10101 for an unknown DR', async () => {
+  it('400 DWS.10101 for an unknown DR (400, as the Terraform provider expects, not 404)', async () => {
     for (const [method, path] of [
       ['GET', `${base}/nope`],
       ['POST', `${base}/nope/switchover`],
@@ -92,7 +92,7 @@ describe('DWS disaster recovery', () => {
       ['GET', `/v1/${P}/disaster-recovery/nope/show-progress`],
     ] as const) {
       const res = await call(sim.url, method, path);
-      expect(res.status).toBe(404);
+      expect(res.status).toBe(400);
       expect(res.body).toEqual({ error_code: 'DWS.10101', error_msg: expect.any(String) });
     }
   });

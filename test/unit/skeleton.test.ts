@@ -49,7 +49,13 @@ const scripts = new Map<string, Script>();
 const calls = new Map<string, Calls>();
 
 const ok = {
-  preflight: (): PreflightReport => ({ ok: true, summary: 'ready', observedAt: Date.now(), facts: {} }),
+  preflight: (): PreflightReport => ({
+    ok: true,
+    summary: 'ready',
+    observedAt: Date.now(),
+    facts: {},
+    state: {},
+  }),
   trigger: (): TriggerReceipt => ({
     jobId: 'job-1',
     adopted: false,
@@ -213,6 +219,7 @@ describe('the switchover skeleton with stubbed activities', () => {
         summary: 'not ready',
         refusal: 'instance is RESTARTING',
         observedAt: Date.now(),
+        state: {},
         facts: {},
       }),
     });
@@ -339,6 +346,7 @@ describe('the switchover skeleton with stubbed activities', () => {
           summary: 'single node',
           refusal: 'single node',
           observedAt: Date.now(),
+          state: {},
           facts: {},
         }),
       },

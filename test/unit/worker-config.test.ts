@@ -75,7 +75,12 @@ describe('loadWorkerConfig: cloud and region', () => {
       iam: 'http://simulator:9090',
     });
     expect(
-      loadWorkerConfig({ ...sim, SWITCHOVER_CLOUD: 'otc', SWITCHOVER_REGION: 'eu-de' }).endpoints.dcs,
+      loadWorkerConfig({
+        ...sim,
+        SWITCHOVER_CLOUD: 'otc',
+        SWITCHOVER_REGION: 'eu-de',
+        SWITCHOVER_OTC_DWS: 'enabled',
+      }).endpoints.dcs,
     ).toBe('https://dcs.eu-de.otc.t-systems.com');
   });
 
@@ -84,6 +89,7 @@ describe('loadWorkerConfig: cloud and region', () => {
       SWITCHOVER_CLOUD: 'otc',
       SWITCHOVER_REGION: 'eu-de',
       SWITCHOVER_DRS_ENDPOINT: 'https://drs.private.example',
+      SWITCHOVER_OTC_DWS: 'enabled',
       SWITCHOVER_AUTH_TOKEN: 't',
     });
     expect(config.region).toBe('eu-de');
@@ -119,6 +125,22 @@ describe('loadWorkerConfig: cloud and region', () => {
     expect(
       loadWorkerConfig({ SWITCHOVER_CLOUD: 'otc', SWITCHOVER_AUTH_TOKEN: 't', ...all }).endpoints.iam,
     ).toBe('https://d.example');
+  });
+
+  it('OTC DWS disaster recovery is not in the OTC API reference: it needs SWITCHOVER_DWS_ENDPOINT or SWITCHOVER_OTC_DWS=enabled', () => {
+    const otc = { SWITCHOVER_CLOUD: 'otc', SWITCHOVER_REGION: 'eu-de', SWITCHOVER_AUTH_TOKEN: 't' };
+    expect(failure(otc)).toMatch(
+      /DWS disaster recovery is not in the Open Telekom Cloud API reference.*SWITCHOVER_DWS_ENDPOINT.*SWITCHOVER_OTC_DWS=enabled/,
+    );
+    expect(
+      loadWorkerConfig({ ...otc, SWITCHOVER_DWS_ENDPOINT: 'https://dws.private.example' }).endpoints.dws,
+    ).toBe('https://dws.private.example');
+    expect(loadWorkerConfig({ ...otc, SWITCHOVER_OTC_DWS: 'enabled' }).endpoints.dws).toBe(
+      'https://dws.eu-de.otc.t-systems.com',
+    );
+    expect(failure({ ...otc, SWITCHOVER_OTC_DWS: 'yes' })).toMatch(
+      /SWITCHOVER_OTC_DWS must be enabled or disabled/,
+    );
   });
 
   it('OTC eu-nl has no DWS: refused, naming the override', () => {

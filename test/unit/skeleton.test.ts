@@ -22,7 +22,7 @@ import { CloudFailure, type CloudError } from '../../domain/failures';
 import { SWITCHOVER_KINDS, type SwitchoverKind } from '../../domain/kinds';
 import type { AwaitReport, PreflightReport, TriggerReceipt, VerifyReport } from '../../domain/reports';
 import { waitUntil } from '../../simulator/testing';
-import { PROJECT, quietRuntime, uniqueId } from '../helpers/switchover-env';
+import { FAST, PROJECT, quietRuntime, uniqueId } from '../helpers/switchover-env';
 import { testConnection, workflowBundle, type TestConnection } from '../helpers/temporal';
 
 type Phase = 'preflight' | 'trigger' | 'await' | 'verify';
@@ -167,8 +167,6 @@ afterAll(async () => {
   await running;
   await temporal?.close();
 });
-
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 
 function inputFor(kind: SwitchoverKind, resourceId: string, more: Record<string, unknown> = {}) {
   const resource = {

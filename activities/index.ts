@@ -1,12 +1,7 @@
 import type { CloudAuth } from './http/auth';
 import { CloudClient, type CloudCall } from './http/cloud-client';
-import { createDcsActivities } from './dcs/activities';
-import { DCS_ERROR_CODES, dcsApi, normalizeDcsErrorCode } from './dcs/api';
-import { createDrsActivities } from './drs/activities';
-import { DRS_ERROR_CODES, drsApi } from './drs/api';
-import { createDwsActivities } from './dws/activities';
-import { DWS_ERROR_CODES, dwsApi } from './dws/api';
 import type { SwitchoverKind } from '../domain/kinds';
+import { createServiceActivities } from '../services/runtime';
 import type { SwitchoverOutcome } from '../domain/outcome';
 import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
 import { createNotifyActivities, type NotifyDeps } from './notify';
@@ -16,7 +11,8 @@ import { createSafetyActivities, type RecentSwitch, type SafetyPolicy } from './
 export const DEFAULT_SAFETY_POLICY: SafetyPolicy = { cooldownMinutes: 10, approvalRequiredKinds: [] };
 
 export interface ActivityDeps {
-  endpoints: { dcs: string; dws: string; drs: string };
+  /** Each service's endpoint (more keys, e.g. `iam`, are ignored). */
+  endpoints: Record<SwitchoverKind, string>;
   auth: CloudAuth;
   requestTimeoutMs: number;
   /** Where recordOutcome writes (activities/audit: JSON Lines file or PostgreSQL). */
@@ -43,31 +39,20 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built from its dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
-  const client = (service: 'dcs' | 'dws' | 'drs', errorCodes = {}, headers?: Record<string, string>) =>
-    new CloudClient({
-      service,
-      endpoint: deps.endpoints[service],
-      auth: deps.auth,
-      errorCodes,
-      ...(service === 'dcs' ? { normalizeErrorCode: normalizeDcsErrorCode } : {}),
-      timeoutMs: deps.requestTimeoutMs,
-      headers,
-      onCall: deps.onCloudCall,
-    });
   return {
-    ...createDcsActivities({
-      api: dcsApi(client('dcs', DCS_ERROR_CODES)),
-      verifySettleMs: deps.verifySettleMs,
-      requestTimeoutMs: deps.requestTimeoutMs,
-    }),
-    ...createDwsActivities({
-      api: dwsApi(client('dws', DWS_ERROR_CODES)),
-      requestTimeoutMs: deps.requestTimeoutMs,
-    }),
-    ...createDrsActivities({
-      api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })),
-      requestTimeoutMs: deps.requestTimeoutMs,
-    }),
+    // Every service of services/runtime.ts, each on a client for its endpoint, error codes and headers.
+    ...createServiceActivities(
+      (service, edge) =>
+        new CloudClient({
+          service,
+          endpoint: deps.endpoints[service],
+          auth: deps.auth,
+          ...edge,
+          timeoutMs: deps.requestTimeoutMs,
+          onCall: deps.onCloudCall,
+        }),
+      { requestTimeoutMs: deps.requestTimeoutMs, verifySettleMs: deps.verifySettleMs },
+    ),
     ...createRecordActivities({
       audit: deps.audit,
       onRecorded: deps.onOutcomeRecorded,
@@ -85,5 +70,3 @@ export function createActivities(deps: ActivityDeps) {
     }),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

@@ -7,7 +7,9 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { formatHistory, HistoryError, historyOptionsFromEnv, parseSince, readHistory } from './history';
 import { parseArgs } from 'node:util';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
-import { TemporalConfigError } from '../worker/temporal-connection';
+import { SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
+import type { CliFlag } from '../services/definition';
+import { TemporalConfigError } from '../shared/temporal-connection';
 import {
   ApprovalRefusedError,
   awaitOutcome,
@@ -16,11 +18,11 @@ import {
   decideApproval,
   connectClient,
   InputValidationError,
-  startSwitchover,
+  prepareSwitchover,
+  startPreparedSwitchover,
   SwitchoverAlreadyRunningError,
   switchoverProgress,
   TemporalUnreachableError,
-  validateSwitchoverInput,
   type SwitchoverOutcome,
 } from './index';
 
@@ -28,25 +30,85 @@ export const EXIT = { succeeded: 0, notSucceeded: 1, badInput: 2, temporalUnreac
 
 class UsageError extends Error {}
 
-const USAGE = `usage:
-  switchover dcs --project <project_id> --instance <instance_id> [--swap-mode sync|async] [start flags]
-  switchover dws --project <project_id> --dr <disaster_recovery_id> --mode switchover|failover
-                 [--max-data-loss <s>] [start flags]
-  switchover drs --project <project_id> --job <drs_task_id> --mode source|target [start flags]
-     start flags: [--reason <text>] [--requested-by <name>] [--dry-run] [--require-approval]
-                  [--approval-timeout <s>] [--at <ISO time>] [--force (needs --reason)]
-                  [--poll-interval <s>] [--max-poll-interval <s>] [--timeout <s>] [--wait] [--json]
-  switchover status <workflowId> [--json]
-  switchover result <workflowId> [--json]
-  switchover approve <workflowId> [--comment <text>] [--by <name>] [--json]
-  switchover reject <workflowId> [--comment <text>] [--by <name>] [--json]
-  switchover cancel <workflowId>
-  switchover history [--resource <id>] [--kind dcs|dws|drs] [--since <24h|7d|ISO time>] [--limit <n>] [--json]
+/**
+ * Flags every start command takes, and the input field each fills (numbers of seconds accept `300` or `300s`).
+ * Each service's own flags come from its module (services/<kind>/service.ts, `cli.flags`).
+ */
+const COMMON_START_FLAGS: Readonly<Record<string, CliFlag & { note?: string }>> = {
+  project: { field: 'projectId', type: 'string', value: '<project_id>', required: true },
+  reason: { field: 'reason', type: 'string', value: '<text>' },
+  'requested-by': { field: 'requestedBy', type: 'string', value: '<name>' },
+  'dry-run': { field: 'dryRun', type: 'boolean' },
+  'require-approval': { field: 'requireApproval', type: 'boolean' },
+  'approval-timeout': { field: 'approvalTimeoutSeconds', type: 'string', seconds: true, value: '<s>' },
+  at: { field: 'notBefore', type: 'string', value: '<ISO time>' },
+  force: { field: 'force', type: 'boolean', note: '(needs --reason)' },
+  'poll-interval': { field: 'pollIntervalSeconds', type: 'string', seconds: true, value: '<s>' },
+  'max-poll-interval': { field: 'maxPollIntervalSeconds', type: 'string', seconds: true, value: '<s>' },
+  timeout: { field: 'timeoutSeconds', type: 'string', seconds: true, value: '<s>' },
+};
+/** How the start command reports, not what it starts. */
+const OUTPUT_FLAGS = {
+  wait: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
 
-environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (switchover),
-             TEMPORAL_UI_URL (http://localhost:8233), TEMPORAL_TLS*/TEMPORAL_API_KEY (as the worker),
-             SWITCHOVER_AUDIT_BACKEND/_FILE/_DATABASE_URL (history: as the worker)
-exit codes: 0 succeeded/started/done, 1 not succeeded or refused, 2 bad input, 3 cannot reach Temporal`;
+function flagUsage(name: string, flag: CliFlag & { note?: string }): string {
+  const text = [`--${name}`, flag.type === 'string' ? flag.value : undefined, flag.note]
+    .filter(Boolean)
+    .join(' ');
+  return flag.required ? text : `[${text}]`;
+}
+
+function startUsage(kind: SwitchoverKind): string {
+  const flags = { project: COMMON_START_FLAGS.project!, ...SWITCHOVER_DEFINITIONS[kind].cli.flags };
+  return `  switchover ${kind} ${Object.entries(flags)
+    .map(([name, flag]) => flagUsage(name, flag))
+    .join(' ')} [start flags]`;
+}
+
+/** Words joined into lines of at most `width` characters, the first after `first`, the rest after `indent`. */
+function wrap(words: string[], first: string, indent: string, width = 110): string {
+  const lines = [first];
+  for (const word of words) {
+    const line = lines[lines.length - 1]!;
+    if (line.length + word.length + 1 > width && line.trim() !== first.trim()) lines.push(`${indent}${word}`);
+    else lines[lines.length - 1] = line.endsWith(' ') ? `${line}${word}` : `${line} ${word}`;
+  }
+  return lines.join('\n');
+}
+
+const USAGE = [
+  'usage:',
+  ...SWITCHOVER_KINDS.map(startUsage),
+  wrap(
+    [
+      ...Object.entries(COMMON_START_FLAGS)
+        .filter(([name]) => name !== 'project')
+        .map(([name, flag]) => flagUsage(name, flag)),
+      '[--wait]',
+      '[--json]',
+    ],
+    '     start flags:',
+    '                  ',
+  ),
+  '  switchover status <workflowId> [--json]',
+  '  switchover result <workflowId> [--json]',
+  '  switchover approve <workflowId> [--comment <text>] [--by <name>] [--json]',
+  '  switchover reject <workflowId> [--comment <text>] [--by <name>] [--json]',
+  '  switchover cancel <workflowId>',
+  `  switchover history [--resource <id>] [--kind ${SWITCHOVER_KINDS.join('|')}] [--since <24h|7d|ISO time>] [--limit <n>] [--json]`,
+  '',
+  'environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (switchover),',
+  '             TEMPORAL_UI_URL (http://localhost:8233), TEMPORAL_TLS*/TEMPORAL_API_KEY (as the worker),',
+  '             SWITCHOVER_AUDIT_BACKEND/_FILE/_DATABASE_URL (history: as the worker)',
+  'exit codes: 0 succeeded/started/done, 1 not succeeded or refused, 2 bad input, 3 cannot reach Temporal',
+].join('\n');
+
+/** The usage text (derived from the service modules). */
+export function usage(): string {
+  return USAGE;
+}
 
 interface Output {
   json: boolean;
@@ -101,55 +163,37 @@ export function describeOutcome(outcome: SwitchoverOutcome): string {
   return lines.filter(Boolean).join('\n');
 }
 
-type FlagSpec = { type: 'string' } | { type: 'boolean' };
+function isStartCommand(command: string): command is SwitchoverKind {
+  return (SWITCHOVER_KINDS as readonly string[]).includes(command);
+}
 
-const COMMON_START_FLAGS = {
-  project: { type: 'string' },
-  reason: { type: 'string' },
-  'requested-by': { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  'require-approval': { type: 'boolean' },
-  'approval-timeout': { type: 'string' },
-  at: { type: 'string' },
-  force: { type: 'boolean' },
-  'poll-interval': { type: 'string' },
-  'max-poll-interval': { type: 'string' },
-  timeout: { type: 'string' },
-  wait: { type: 'boolean', default: false },
-  json: { type: 'boolean', default: false },
-} as const;
-
-/** Each kind's own flags and the input field each fills (numbers accept `300` or `300s`). */
-const START_COMMANDS: Record<
-  keyof typeof SWITCHOVER_DEFINITIONS,
-  { flags: Record<string, FlagSpec>; fields: Record<string, { name: string; number?: boolean }> }
-> = {
-  dcs: {
-    flags: { instance: { type: 'string' }, 'swap-mode': { type: 'string' } },
-    fields: { instance: { name: 'instanceId' }, 'swap-mode': { name: 'swapMode' } },
-  },
-  dws: {
-    flags: {
-      dr: { type: 'string' },
-      mode: { type: 'string' },
-      'max-data-loss': { type: 'string' },
-      force: { type: 'boolean' },
+/**
+ * A start command's flags → the workflow input (absent flags stay absent: the schema's defaults apply) and how to
+ * report. Numbers that are not numbers are passed through, so the schema names the field and its rule.
+ */
+export function parseStartCommand(
+  kind: SwitchoverKind,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { input: Record<string, unknown>; wait: boolean; json: boolean } {
+  const inputFlags = { ...COMMON_START_FLAGS, ...SWITCHOVER_DEFINITIONS[kind].cli.flags };
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...Object.fromEntries(Object.entries(inputFlags).map(([name, flag]) => [name, { type: flag.type }])),
+      ...OUTPUT_FLAGS,
     },
-    fields: {
-      dr: { name: 'disasterRecoveryId' },
-      mode: { name: 'mode' },
-      'max-data-loss': { name: 'maxDataLossSeconds', number: true },
-      force: { name: 'force' },
-    },
-  },
-  drs: {
-    flags: { job: { type: 'string' }, mode: { type: 'string' } },
-    fields: { job: { name: 'jobId' }, mode: { name: 'mode' } },
-  },
-};
-
-function isStartCommand(command: string): command is keyof typeof SWITCHOVER_DEFINITIONS {
-  return Object.hasOwn(START_COMMANDS, command);
+    strict: true,
+  });
+  const flags = values as Record<string, string | boolean | undefined>;
+  const input: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(inputFlags)) {
+    const value = flags[name];
+    input[flag.field] = flag.seconds ? numberFlag(value as string | undefined) : value;
+  }
+  input.requestedBy ??= env.USER;
+  const cleaned = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  return { input: cleaned, wait: flags.wait === true, json: flags.json === true };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -161,37 +205,14 @@ async function main(argv: string[]): Promise<number> {
   const config = clientConfigFromEnv();
 
   if (isStartCommand(command)) {
-    const spec = START_COMMANDS[command];
-    const { values } = parseArgs({
-      args: rest,
-      options: { ...COMMON_START_FLAGS, ...spec.flags },
-      strict: true,
-    });
-    const flags = values as Record<string, string | boolean | undefined>;
-    const out = output(flags.json === true);
-    const input: Record<string, unknown> = {
-      projectId: flags.project,
-      reason: flags.reason,
-      requestedBy: flags['requested-by'] ?? process.env.USER,
-      pollIntervalSeconds: numberFlag(flags['poll-interval'] as string | undefined),
-      maxPollIntervalSeconds: numberFlag(flags['max-poll-interval'] as string | undefined),
-      timeoutSeconds: numberFlag(flags.timeout as string | undefined),
-      dryRun: flags['dry-run'],
-      requireApproval: flags['require-approval'],
-      approvalTimeoutSeconds: numberFlag(flags['approval-timeout'] as string | undefined),
-      notBefore: flags.at,
-      force: flags.force,
-    };
-    for (const [flag, field] of Object.entries(spec.fields)) {
-      const value = flags[flag];
-      input[field.name] = field.number ? numberFlag(value as string | undefined) : value;
-    }
-    const cleaned = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-    validateSwitchoverInput(command, cleaned);
+    const { input, wait, json } = parseStartCommand(command, rest);
+    const out = output(json);
+    // Validated here, once, before connecting: bad input is exit 2 even when Temporal is unreachable.
+    const prepared = prepareSwitchover(command, input);
     const client = await connectClient(config);
-    const handle = await startSwitchover(client, command, cleaned, { taskQueue: config.taskQueue });
+    const handle = await startPreparedSwitchover(client, prepared, { taskQueue: config.taskQueue });
     const ui = uiLink(handle.workflowId, config.namespace);
-    if (!flags.wait) {
+    if (!wait) {
       out.print(
         { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, ui },
         `started ${handle.workflowId} (run ${handle.firstExecutionRunId})\n  follow: switchover status ${handle.workflowId}\n  web UI: ${ui}`,
@@ -248,7 +269,7 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
     });
     if (values.kind !== undefined && !isStartCommand(values.kind)) {
-      throw new UsageError(`--kind must be one of ${Object.keys(START_COMMANDS).join(', ')}`);
+      throw new UsageError(`--kind must be one of ${SWITCHOVER_KINDS.join(', ')}`);
     }
     const limit = values.limit === undefined ? undefined : Number(values.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))

@@ -11,7 +11,6 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { z } from 'zod';
 import { SWITCHOVER_DEFINITIONS, type SwitchoverDefinition } from '../domain/catalog';
 import { SWITCHOVER_NOT_SUCCEEDED } from '../domain/failures';
 import { parseInput, type DcsSwitchoverInput } from '../domain/inputs';
@@ -20,7 +19,7 @@ import type { SwitchoverOutcome } from '../domain/outcome';
 import { SA_KIND, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
 import type { SwitchoverProgress } from '../workflows/switchover';
 import { approveUpdate, rejectUpdate, type ApprovalAnswer } from '../workflows/approval';
-import { temporalConnectionOptions, type TemporalConnectionOptions } from '../worker/temporal-connection';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from '../shared/temporal-connection';
 
 export { InputValidationError } from '../domain/inputs';
 export type { SwitchoverOutcome } from '../domain/outcome';
@@ -74,29 +73,61 @@ export interface StartOptions {
   taskQueue?: string;
 }
 
-/** Validates, then starts `kind`'s workflow under its per-resource ID. Throws InputValidationError on bad input. */
-/** Checks input for `kind` without contacting anything; throws InputValidationError naming each bad field. */
-export function validateSwitchoverInput(kind: keyof typeof SWITCHOVER_DEFINITIONS, input: unknown): void {
-  const definition: SwitchoverDefinition = SWITCHOVER_DEFINITIONS[kind];
-  parseInput(definition.workflowType, definition.schema, input);
+/** A switchover input validated once for its kind: what startPreparedSwitchover starts. */
+export interface PreparedSwitchover {
+  kind: keyof typeof SWITCHOVER_DEFINITIONS;
+  /** The input as given (the workflow validates it again and applies the defaults itself). */
+  input: unknown;
+  /** The parsed input, defaults applied. */
+  params: { projectId: string; reason?: string; requestedBy?: string } & Record<string, unknown>;
+  resourceId: string;
+  workflowId: string;
 }
 
+/** Checks input for `kind` without contacting anything; throws InputValidationError naming each bad field. */
+export function prepareSwitchover(
+  kind: keyof typeof SWITCHOVER_DEFINITIONS,
+  input: unknown,
+): PreparedSwitchover {
+  const definition: SwitchoverDefinition = SWITCHOVER_DEFINITIONS[kind];
+  const params = parseInput(
+    definition.workflowType,
+    definition.schema,
+    input,
+  ) as PreparedSwitchover['params'];
+  const resourceId = definition.resourceOf(params);
+  return {
+    kind,
+    input,
+    params,
+    resourceId,
+    workflowId: switchoverWorkflowId(kind, params.projectId, resourceId),
+  };
+}
+
+/** Checks input for `kind` without contacting anything; throws InputValidationError naming each bad field. */
+export function validateSwitchoverInput(kind: keyof typeof SWITCHOVER_DEFINITIONS, input: unknown): void {
+  prepareSwitchover(kind, input);
+}
+
+/** Validates, then starts `kind`'s workflow under its per-resource ID. Throws InputValidationError on bad input. */
 export async function startSwitchover(
   client: Client,
   kind: keyof typeof SWITCHOVER_DEFINITIONS,
   input: unknown,
   options: StartOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  return startPreparedSwitchover(client, prepareSwitchover(kind, input), options);
+}
+
+/** Starts a switchover whose input prepareSwitchover already validated (the CLI validates before connecting). */
+export async function startPreparedSwitchover(
+  client: Client,
+  prepared: PreparedSwitchover,
+  options: StartOptions = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const { kind, input, params, resourceId, workflowId } = prepared;
   const definition: SwitchoverDefinition = SWITCHOVER_DEFINITIONS[kind];
-  const params = parseInput(definition.workflowType, definition.schema, input) as z.output<
-    typeof definition.schema
-  > & {
-    projectId: string;
-    reason?: string;
-    requestedBy?: string;
-  };
-  const resourceId = definition.resourceOf(params);
-  const workflowId = switchoverWorkflowId(kind, params.projectId, resourceId);
   try {
     return await client.workflow.start(definition.workflowType, {
       workflowId,

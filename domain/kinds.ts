@@ -1,13 +1,16 @@
-/** The services this tool switches, and how a switchover of each is named. */
-export const SWITCHOVER_KINDS = ['dcs', 'dws', 'drs'] as const;
-export type SwitchoverKind = (typeof SWITCHOVER_KINDS)[number];
+import { SERVICES, type ServiceKind } from '../services/registry';
+
+/** The services this tool switches (derived from services/registry.ts), and how a switchover of each is named. */
+export type SwitchoverKind = ServiceKind;
+export const SWITCHOVER_KINDS = SERVICES.map((service) => service.kind) as unknown as readonly [
+  SwitchoverKind,
+  ...SwitchoverKind[],
+];
 
 /** Workflow type names, as runbooks and the plain `temporal` CLI start them. */
-export const WORKFLOW_TYPES = {
-  dcs: 'dcsMasterStandbySwitchover',
-  dws: 'dwsDisasterRecoverySwitchover',
-  drs: 'drsVipSwitchover',
-} as const satisfies Record<SwitchoverKind, string>;
+export const WORKFLOW_TYPES = Object.fromEntries(
+  SERVICES.map((service) => [service.kind, service.workflowType]),
+) as { readonly [K in SwitchoverKind]: Extract<(typeof SERVICES)[number], { kind: K }>['workflowType'] };
 
 /**
  * Deterministic workflow ID per resource: `<kind>:<project>:<resource>`. With the ID conflict policy

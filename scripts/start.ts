@@ -3,17 +3,17 @@
  * the Temporal dev server (SQLite in .data/, Web UI), the cloud simulator seeded with demo resources, and the
  * switchover worker pointed at it. Ctrl-C stops all of it.
  *
- * Ports: TEMPORAL_DEV_PORT (7233), TEMPORAL_DEV_UI_PORT (8233), SIMULATOR_PORT (9090).
+ * Ports: TEMPORAL_DEV_PORT (7233), TEMPORAL_DEV_UI_PORT (8233), SIMULATOR_PORT (9090); state in
+ * SWITCHOVER_DATA_DIR (.data). The worker is the same as `npm run worker`'s (worker/run.ts): every worker
+ * variable (SWITCHOVER_METRICS_PORT, SWITCHOVER_COOLDOWN_MINUTES, ...) works here too.
  */
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { DEMO_PROJECT_ID, seedDemo } from '../simulator/demo';
 import { startSimulator } from '../simulator/server';
-import { loadWorkerConfig } from '../worker/config';
-import { createSwitchoverWorker } from '../worker/worker';
+import { runWorker } from '../worker/run';
 import { startDevServer } from './dev-server';
 
-const DATA_DIR = path.resolve(__dirname, '..', '.data');
+const DATA_DIR = path.resolve(process.env.SWITCHOVER_DATA_DIR || path.join(__dirname, '..', '.data'));
 
 function port(name: string, fallback: number): number {
   const value = process.env[name];
@@ -39,28 +39,16 @@ async function main(): Promise<void> {
   const sim = await startSimulator({ port: simulatorPort, quiet: true });
   const demo = seedDemo(sim.control, DEMO_PROJECT_ID);
 
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadWorkerConfig({
-    ...process.env,
-    TEMPORAL_ADDRESS: server.address,
-    SWITCHOVER_CLOUD: 'simulator',
-    SWITCHOVER_SIMULATOR_URL: sim.url,
-    SWITCHOVER_AUTH_TOKEN: process.env.SWITCHOVER_AUTH_TOKEN ?? 'sim-token',
-    SWITCHOVER_AUDIT_FILE: process.env.SWITCHOVER_AUDIT_FILE ?? path.join(DATA_DIR, 'audit.jsonl'),
-  });
-  const connection = await NativeConnection.connect(config.connectionOptions());
-  const worker = await createSwitchoverWorker({ config, connection });
-
   const env =
     server.address === 'localhost:7233' || server.address === '127.0.0.1:7233'
       ? ''
       : `TEMPORAL_ADDRESS=${server.address} `;
-  console.log(`
+  const banner = (taskQueue: string, worker: string) => `
 switchover service is up
   Temporal Web UI   ${server.uiUrl}
-  Temporal server   ${server.address} (namespace default, task queue ${config.temporal.taskQueue})
+  Temporal server   ${server.address} (namespace default, task queue ${taskQueue})
   cloud simulator   ${sim.url} (control API ${sim.url}/_sim/..., demo project ${demo.projectId})
-  worker            ${config.describe()}
+  worker            ${worker}
 
 try a switchover (in another terminal):
   ${env}npx switchover dcs --project ${demo.projectId} --instance ${demo.dcs.ha} --reason "demo" --wait
@@ -68,14 +56,27 @@ try a switchover (in another terminal):
   ${env}npx switchover dws --project ${demo.projectId} --dr ${demo.dwsDisasterRecoveryId} --mode switchover --wait
   ${env}npx switchover drs --project ${demo.projectId} --job ${demo.drsJobId} --mode target --wait
 
-Ctrl-C stops everything.`);
+Ctrl-C stops everything.`;
 
-  // The Temporal runtime shuts the worker down on SIGINT/SIGTERM; then the rest follows.
-  await worker.run();
-  console.log('worker stopped; stopping the simulator and the dev server...');
-  await connection.close();
-  await sim.close();
-  await server.stop();
+  try {
+    // The Temporal runtime shuts the worker down on SIGINT/SIGTERM; then the rest follows.
+    await runWorker({
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: server.address,
+        SWITCHOVER_CLOUD: 'simulator',
+        SWITCHOVER_SIMULATOR_URL: sim.url,
+        SWITCHOVER_AUTH_TOKEN: process.env.SWITCHOVER_AUTH_TOKEN ?? 'sim-token',
+        SWITCHOVER_AUDIT_FILE: process.env.SWITCHOVER_AUDIT_FILE ?? path.join(DATA_DIR, 'audit.jsonl'),
+      },
+      logLevel: 'WARN',
+      onReady: (config) => console.log(banner(config.temporal.taskQueue, config.describe())),
+    });
+  } finally {
+    console.log('worker stopped; stopping the simulator and the dev server...');
+    await sim.close();
+    await server.stop();
+  }
   console.log('stopped');
 }
 

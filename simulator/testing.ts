@@ -51,6 +51,15 @@ export async function waitFor<T>(
   }
 }
 
+/** Waits until `condition` holds (checked every `intervalMs`), or throws after `timeoutMs`. */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  intervalMs = 20,
+): Promise<void> {
+  await waitFor(async () => ((await condition()) ? true : undefined), timeoutMs, intervalMs);
+}
+
 // ---- fault features for send-moment tests (control API over HTTP) ----
 
 /** Adds a fault (`POST /_sim/faults`); returns its id. */

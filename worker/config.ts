@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { SafetyPolicy } from '../activities/safety';
-import { SWITCHOVER_KINDS } from '../domain/kinds';
-import { DEFAULT_TASK_QUEUE } from '../domain/kinds';
+import { DEFAULT_TASK_QUEUE, SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
 import type { CloudAuth } from '../activities/http/auth';
 import {
   AuditConfigError,
@@ -19,7 +18,7 @@ import {
   readCredentials,
   type CloudCredentials,
 } from './credentials';
-import { CLOUDS, RegionError, regionEndpoints, type ServiceEndpoints } from './regions';
+import { CLOUDS, REGION_SERVICES, RegionError, regionEndpoints, type ServiceEndpoints } from './regions';
 import {
   TemporalConfigError,
   describeTemporalConnection,
@@ -27,7 +26,7 @@ import {
   workerDeploymentOptions,
   type SwitchoverDeploymentOptions,
   type TemporalConnectionOptions,
-} from './temporal-connection';
+} from '../shared/temporal-connection';
 
 /** The embedded default cloud: the simulator as `npm start` and `npm run simulator` run it. */
 export const DEFAULT_SIMULATOR_URL = 'http://127.0.0.1:9090';
@@ -48,6 +47,12 @@ const port = (name: string) =>
     .min(0, { message: `${name} must be a port from 0 to 65535` })
     .max(65535, { message: `${name} must be a port from 0 to 65535` });
 
+/** `SWITCHOVER_DCS_ENDPOINT` and so on: one per service of services/registry.ts. */
+const endpointVariable = (service: string) => `SWITCHOVER_${service.toUpperCase()}_ENDPOINT`;
+const serviceEndpointFields = Object.fromEntries(
+  SWITCHOVER_KINDS.map((kind) => [endpointVariable(kind), url(endpointVariable(kind)).optional()]),
+) as Record<`SWITCHOVER_${Uppercase<SwitchoverKind>}_ENDPOINT`, z.ZodOptional<ReturnType<typeof url>>>;
+
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -59,9 +64,7 @@ const envSchema = z.object({
   /** Where the simulator answers when SWITCHOVER_CLOUD=simulator (compose: http://simulator:9090); ignored otherwise. */
   SWITCHOVER_SIMULATOR_URL: url('SWITCHOVER_SIMULATOR_URL').default(DEFAULT_SIMULATOR_URL),
   OS_REGION_NAME: z.string().min(1).optional(),
-  SWITCHOVER_DCS_ENDPOINT: url('SWITCHOVER_DCS_ENDPOINT').optional(),
-  SWITCHOVER_DWS_ENDPOINT: url('SWITCHOVER_DWS_ENDPOINT').optional(),
-  SWITCHOVER_DRS_ENDPOINT: url('SWITCHOVER_DRS_ENDPOINT').optional(),
+  ...serviceEndpointFields,
   SWITCHOVER_IAM_ENDPOINT: url('SWITCHOVER_IAM_ENDPOINT').optional(),
   /** Open Telekom Cloud: derive the DWS endpoint although DWS disaster recovery is not in the OTC API reference. */
   SWITCHOVER_OTC_DWS: z
@@ -263,7 +266,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
           : 'unversioned worker',
         ...(e.SWITCHOVER_WORKFLOW_BUNDLE ? [`workflow bundle ${e.SWITCHOVER_WORKFLOW_BUNDLE}`] : []),
         `cloud ${e.SWITCHOVER_CLOUD}${region ? ` region ${region}` : ''}`,
-        `endpoints dcs=${endpoints.dcs} dws=${endpoints.dws} drs=${endpoints.drs} iam=${endpoints.iam}`,
+        `endpoints ${REGION_SERVICES.map((service) => `${service}=${endpoints[service]}`).join(' ')}`,
         `auth ${describeCredentials(credentials)}`,
         `audit ${describeAuditSettings(audit)}`,
         `cooldown ${e.SWITCHOVER_COOLDOWN_MINUTES} min, approval required for ${e.SWITCHOVER_REQUIRE_APPROVAL.join(',') || 'no kind'}`,
@@ -284,9 +287,12 @@ function locate(
   const iam =
     e.SWITCHOVER_IAM_ENDPOINT ?? (credentials.kind === 'password' ? credentials.iamEndpoint : undefined);
   const overrides: Partial<ServiceEndpoints> = {
-    ...(e.SWITCHOVER_DCS_ENDPOINT ? { dcs: e.SWITCHOVER_DCS_ENDPOINT } : {}),
-    ...(e.SWITCHOVER_DWS_ENDPOINT ? { dws: e.SWITCHOVER_DWS_ENDPOINT } : {}),
-    ...(e.SWITCHOVER_DRS_ENDPOINT ? { drs: e.SWITCHOVER_DRS_ENDPOINT } : {}),
+    ...Object.fromEntries(
+      SWITCHOVER_KINDS.flatMap((kind) => {
+        const override = e[endpointVariable(kind) as keyof typeof serviceEndpointFields];
+        return override ? [[kind, override]] : [];
+      }),
+    ),
     ...(iam ? { iam } : {}),
   };
   if (e.SWITCHOVER_CLOUD === 'simulator') {
@@ -296,7 +302,8 @@ function locate(
       );
     }
     const simulator = e.SWITCHOVER_SIMULATOR_URL;
-    return { endpoints: { dcs: simulator, dws: simulator, drs: simulator, iam: simulator, ...overrides } };
+    const everyService = Object.fromEntries(REGION_SERVICES.map((service) => [service, simulator]));
+    return { endpoints: { ...everyService, ...overrides } as ServiceEndpoints };
   }
   if (e.SWITCHOVER_REGION && e.OS_REGION_NAME && e.SWITCHOVER_REGION !== e.OS_REGION_NAME) {
     throw new ConfigError(
@@ -305,11 +312,11 @@ function locate(
   }
   const region = e.SWITCHOVER_REGION ?? e.OS_REGION_NAME;
   if (!region) {
-    const missing = (['dcs', 'dws', 'drs', 'iam'] as const).filter((service) => !overrides[service]);
+    const missing = REGION_SERVICES.filter((service) => !overrides[service]);
     if (missing.length > 0) {
       throw new ConfigError(
         `SWITCHOVER_REGION is missing: SWITCHOVER_CLOUD=${e.SWITCHOVER_CLOUD} needs a region ` +
-          `(or ${missing.map((s) => `SWITCHOVER_${s.toUpperCase()}_ENDPOINT`).join(', ')})`,
+          `(or ${missing.map(endpointVariable).join(', ')})`,
       );
     }
     return { endpoints: overrides as ServiceEndpoints };

@@ -10,13 +10,28 @@
  *   the DWS endpoint is derived only on explicit opt-in (`otcDws`), else SWITCHOVER_DWS_ENDPOINT must be set.
  *
  * Every endpoint stays overridable (SWITCHOVER_*_ENDPOINT): private endpoints, new regions, the simulator.
+ * The services and their regional exceptions come from the service modules (services/<kind>/service.ts,
+ * `endpoints`); IAM is the one service here that is not a switchover kind.
  */
+import { SERVICES } from '../services/registry';
+import type { ServiceEndpointRules } from '../services/definition';
 
 export const CLOUDS = ['huaweicloud', 'otc'] as const;
 export type CloudName = (typeof CLOUDS)[number];
 
-export const REGION_SERVICES = ['dcs', 'dws', 'drs', 'iam'] as const;
-export type RegionService = (typeof REGION_SERVICES)[number];
+export type RegionService = (typeof SERVICES)[number]['kind'] | 'iam';
+export const REGION_SERVICES = [
+  ...SERVICES.map((service) => service.kind),
+  'iam',
+] as readonly RegionService[];
+
+/** IAM issues tokens (password credentials): every region has it, and the European site serves it on `.eu`. */
+const IAM = { label: 'IAM', endpoints: { huaweiEuSite: true } as ServiceEndpointRules };
+
+const RULES = {
+  ...Object.fromEntries(SERVICES.map((service) => [service.kind, service])),
+  iam: IAM,
+} as Record<RegionService, { label: string; endpoints: ServiceEndpointRules }>;
 
 export type ServiceEndpoints = Record<RegionService, string>;
 
@@ -25,12 +40,8 @@ export class RegionError extends Error {
 }
 
 export const OTC_REGIONS = ['eu-de', 'eu-nl'] as const;
-const OTC_DWS_REGIONS: readonly string[] = ['eu-de'];
-/** Huawei Cloud's European site: these services answer on `.myhuaweicloud.eu`. */
+/** Huawei Cloud's European site: services with `huaweiEuSite` answer on `.myhuaweicloud.eu`. */
 const HUAWEI_EU_SITE_REGION = 'eu-west-101';
-const HUAWEI_EU_SITE_SERVICES: readonly RegionService[] = ['dws', 'drs', 'iam'];
-/** Huawei Cloud regions whose DWS endpoint is on `.myhuaweicloud.cn` (the Go SDK's DWS region table). */
-const HUAWEI_DWS_CN_DOMAIN_REGIONS: readonly string[] = ['tr-west-1', 'ap-southeast-4'];
 
 export interface RegionOptions {
   /**
@@ -38,6 +49,11 @@ export interface RegionOptions {
    * (SWITCHOVER_OTC_DWS=enabled). Without it (or SWITCHOVER_DWS_ENDPOINT) there is no OTC DWS endpoint.
    */
   otcDws?: boolean;
+}
+
+/** Services whose OTC endpoint the worker opted in to (the services with `otcOptIn`). */
+function otcOptedIn(options: RegionOptions): readonly RegionService[] {
+  return options.otcDws ? ['dws'] : [];
 }
 
 /** Region ids look like `ap-southeast-1`, `eu-de`, `cn-north-4`, `la-north-2`, `my-kualalumpur-1`. */
@@ -58,28 +74,28 @@ export function serviceEndpoint(
   options: RegionOptions = {},
 ): string {
   checkRegion(cloud, region);
+  const { label, endpoints: rules } = RULES[service];
+  const name = service.toUpperCase();
   if (cloud === 'otc') {
-    if (service === 'dws' && !OTC_DWS_REGIONS.includes(region)) {
+    if (rules.otcRegions && !rules.otcRegions.includes(region)) {
       throw new RegionError(
-        `DWS is not offered by Open Telekom Cloud in region ${region} (only in ${OTC_DWS_REGIONS.join(', ')}); ` +
-          'set SWITCHOVER_DWS_ENDPOINT explicitly if this worker must reach a DWS endpoint anyway',
+        `${name} is not offered by Open Telekom Cloud in region ${region} (only in ${rules.otcRegions.join(', ')}); ` +
+          `set SWITCHOVER_${name}_ENDPOINT explicitly if this worker must reach a ${name} endpoint anyway`,
       );
     }
-    if (service === 'dws' && !options.otcDws) {
+    if (rules.otcOptIn && !otcOptedIn(options).includes(service)) {
       throw new RegionError(
-        'DWS disaster recovery is not in the Open Telekom Cloud API reference, so no OTC DWS endpoint is assumed: ' +
-          'set SWITCHOVER_DWS_ENDPOINT, or SWITCHOVER_OTC_DWS=enabled to use ' +
-          `https://dws.${region}.otc.t-systems.com anyway`,
+        `${label} is not in the Open Telekom Cloud API reference, so no OTC ${name} endpoint is assumed: ` +
+          `set SWITCHOVER_${name}_ENDPOINT, or SWITCHOVER_OTC_${name}=enabled to use ` +
+          `https://${service}.${region}.otc.t-systems.com anyway`,
       );
     }
     return `https://${service}.${region}.otc.t-systems.com`;
   }
   const domain =
-    region === HUAWEI_EU_SITE_REGION && HUAWEI_EU_SITE_SERVICES.includes(service)
+    region === HUAWEI_EU_SITE_REGION && rules.huaweiEuSite
       ? 'myhuaweicloud.eu'
-      : service === 'dws' && HUAWEI_DWS_CN_DOMAIN_REGIONS.includes(region)
-        ? 'myhuaweicloud.cn'
-        : 'myhuaweicloud.com';
+      : (rules.huaweiDomains?.[region] ?? 'myhuaweicloud.com');
   return `https://${service}.${region}.${domain}`;
 }
 

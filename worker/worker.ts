@@ -4,6 +4,17 @@ import { openAuditStore, type AuditStore } from '../activities/audit';
 import { visibilityTriggeredRuns } from '../activities/visibility';
 import type { WorkerConfig } from './config';
 import type { SwitchoverMetrics } from './metrics';
+import type { WORKFLOW_TYPES } from '../domain/kinds';
+import type * as workflows from '../workflows';
+
+type UnexportedWorkflowTypes = Exclude<
+  (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES],
+  keyof typeof workflows
+>;
+/** Compile-time check: every service's workflow type (services/registry.ts) is a workflow the bundle exports. */
+export const EVERY_WORKFLOW_TYPE_EXPORTED: [UnexportedWorkflowTypes] extends [never]
+  ? true
+  : `not exported by workflows/index.ts: ${UnexportedWorkflowTypes}` = true;
 
 export interface SwitchoverWorkerOptions {
   config: WorkerConfig;

@@ -5,12 +5,8 @@ import type { SwitchoverOutcome } from '../domain/outcome';
 import type { ServicePhases } from './activity-calls';
 import { runSwitchover, settle } from './switchover';
 
-const dcsPhases: ServicePhases<DcsSwitchoverParams, DcsPreflightState> = {
-  preflight: 'dcsPreflight',
-  trigger: 'dcsTrigger',
-  await: 'dcsAwaitSwap',
-  verify: 'dcsVerify',
-};
+/** The phase names of the service module, checked here against the phase contract. */
+const dcsPhases: ServicePhases<DcsSwitchoverParams, DcsPreflightState> = dcsDefinition.phases;
 
 /** DCS (Redis) master/standby switchover of one `ha` instance. */
 export async function dcsMasterStandbySwitchover(input: DcsSwitchoverInput): Promise<SwitchoverOutcome> {

@@ -5,12 +5,8 @@ import type { SwitchoverOutcome } from '../domain/outcome';
 import type { ServicePhases } from './activity-calls';
 import { runSwitchover, settle } from './switchover';
 
-const drsPhases: ServicePhases<DrsSwitchoverParams, DrsPreflightState> = {
-  preflight: 'drsPreflight',
-  trigger: 'drsTrigger',
-  await: 'drsAwaitVip',
-  verify: 'drsVerify',
-};
+/** The phase names of the service module, checked here against the phase contract. */
+const drsPhases: ServicePhases<DrsSwitchoverParams, DrsPreflightState> = drsDefinition.phases;
 
 /** DRS dual-virtual-IP switchover of one task. */
 export async function drsVipSwitchover(input: DrsSwitchoverInput): Promise<SwitchoverOutcome> {

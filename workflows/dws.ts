@@ -5,12 +5,8 @@ import type { SwitchoverOutcome } from '../domain/outcome';
 import type { ServicePhases } from './activity-calls';
 import { runSwitchover, settle } from './switchover';
 
-const dwsPhases: ServicePhases<DwsSwitchoverParams, DwsPreflightState> = {
-  preflight: 'dwsPreflight',
-  trigger: 'dwsTrigger',
-  await: 'dwsAwaitSwitch',
-  verify: 'dwsVerify',
-};
+/** The phase names of the service module, checked here against the phase contract. */
+const dwsPhases: ServicePhases<DwsSwitchoverParams, DwsPreflightState> = dwsDefinition.phases;
 
 /** DWS disaster-recovery planned switchover or exception failover. */
 export async function dwsDisasterRecoverySwitchover(input: DwsSwitchoverInput): Promise<SwitchoverOutcome> {

@@ -1,7 +1,6 @@
 import axios, { AxiosError } from 'axios';
 import { CloudFailure } from '../../domain/failures';
-import { failureTypeForStatus } from './cloud-client';
-import { cloudFailure } from './failures';
+import { cloudFailure, failureTypeForStatus } from './failures';
 
 /** A request about to be sent, as the auth layer sees it (body already serialized: signers sign these bytes). */
 export interface OutgoingRequest {

@@ -1,10 +1,12 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { CloudFailure, type CloudError, type CloudFailureType } from '../../domain/failures';
+import type { SwitchoverKind } from '../../domain/kinds';
 import type { CloudAuth } from './auth';
-import { cloudFailure, isTransient } from './failures';
+import { cloudFailure, failureTypeForStatus, isTransient } from './failures';
 
-export type CloudService = 'dcs' | 'dws' | 'drs';
+/** The services with a cloud client: every kind of services/registry.ts. */
+export type CloudService = SwitchoverKind;
 
 /** A service's own error codes, classified once here; anything unlisted falls back to the HTTP status. */
 export type ErrorCodeTable = Readonly<Record<string, CloudFailureType>>;
@@ -222,15 +224,6 @@ export class CloudClient {
       retryAfterMs: type === CloudFailure.Throttled ? (retryAfterMs ?? 1000) : retryAfterMs,
     });
   }
-}
-
-export function failureTypeForStatus(status: number, code?: string): CloudFailureType {
-  if (status === 429 || code === 'APIG.0308') return CloudFailure.Throttled;
-  if (status === 401) return CloudFailure.Auth;
-  if (status === 404) return CloudFailure.NotFound;
-  if (status === 409) return CloudFailure.Busy;
-  if (status >= 500) return CloudFailure.Server;
-  return CloudFailure.Permanent;
 }
 
 /** Error bodies differ by service: DCS `error_code`/`error_msg`, others also `errCode`/`message` variants. */

@@ -57,3 +57,13 @@ export function retryAfterMsOf(error: ApplicationFailure): number | undefined {
   const delay = error.nextRetryDelay;
   return typeof delay === 'number' ? delay : undefined;
 }
+
+/** The failure type of an HTTP error status (and gateway code), when the service's own code table has none. */
+export function failureTypeForStatus(status: number, code?: string): CloudFailureType {
+  if (status === 429 || code === 'APIG.0308') return CloudFailure.Throttled;
+  if (status === 401) return CloudFailure.Auth;
+  if (status === 404) return CloudFailure.NotFound;
+  if (status === 409) return CloudFailure.Busy;
+  if (status >= 500) return CloudFailure.Server;
+  return CloudFailure.Permanent;
+}

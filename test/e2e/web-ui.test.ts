@@ -17,6 +17,7 @@ import { startDevServer, type DevServerHandle } from '../../scripts/dev-server';
 import type { SwitchoverOutcome } from '../../client';
 import {
   createSwitchoverTestEnv,
+  FAST,
   PROJECT,
   uniqueId,
   type SwitchoverTestEnv,
@@ -39,7 +40,6 @@ const UI_WAIT_MS = 60_000;
 const VISIBILITY_WAIT_MS = 30_000;
 /** One test: a visibility wait and a handful of UI waits, each bounded above. */
 const TEST_TIMEOUT_MS = 240_000;
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 const REASON = 'planned maintenance window';
 
 function chromiumInstalled(): boolean {

@@ -19,6 +19,9 @@ import { testConnection, workflowBundle, type TemporalTarget } from './temporal'
 
 export const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
 
+/** Polling and deadline for tests: a switch of a few hundred milliseconds is seen within a poll or two. */
+export const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 } as const;
+
 export interface SwitchoverTestEnv {
   sim: RunningSimulator;
   client: Client;
@@ -49,7 +52,7 @@ export function uniqueId(prefix: string): string {
 
 let runtimeInstalled = false;
 /** Worker logs at WARN in tests: failures stay visible, routine state changes do not drown the output. */
-function quietRuntime(): void {
+export function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {

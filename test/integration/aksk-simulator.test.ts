@@ -9,12 +9,12 @@ import { signRequest, type AkSkCredentials } from '../../activities/http/signer'
 import { DEFAULT_ACCESS_KEY } from '../../simulator/server';
 import {
   createSwitchoverTestEnv,
+  FAST,
   PROJECT,
   uniqueId,
   type SwitchoverTestEnv,
 } from '../helpers/switchover-env';
 
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 const KEYS: AkSkCredentials = {
   accessKey: DEFAULT_ACCESS_KEY.accessKey,
   secretKey: DEFAULT_ACCESS_KEY.secretKey,

@@ -7,12 +7,14 @@ import { awaitOutcome } from '../../client';
 import { DEFAULT_USER } from '../../simulator/server';
 import {
   createSwitchoverTestEnv,
+  FAST as FAST_POLLING,
   PROJECT,
   uniqueId,
   type SwitchoverTestEnv,
 } from '../helpers/switchover-env';
+import { waitUntil } from '../../simulator/testing';
 
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 0.5, timeoutSeconds: 60 };
+const FAST = { ...FAST_POLLING, maxPollIntervalSeconds: 0.5 };
 
 let env: SwitchoverTestEnv;
 beforeAll(async () => {
@@ -29,14 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-async function waitUntil(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const tokenRequests = () => env.requests({ method: 'POST', path: '^/v3/auth/tokens$' });
 const jobPolls = (jobPath: string) => env.requests({ method: 'GET', path: jobPath });

@@ -17,13 +17,12 @@ import { SwitchoverMetrics, type MetricsServer } from '../../worker/metrics';
 import { sampleOutcome } from '../helpers/outcomes';
 import {
   createSwitchoverTestEnv,
+  FAST,
   PROJECT,
   uniqueId,
   type SwitchoverTestEnv,
 } from '../helpers/switchover-env';
 import { testConnection } from '../helpers/temporal';
-
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 
 /** Samples of one metric as { labels, value }, from Prometheus text format. */
 function samples(text: string, name: string): { labels: Record<string, string>; value: number }[] {

@@ -8,12 +8,11 @@ import { awaitOutcome, decideApproval, switchoverProgress } from '../../client';
 import { runCli } from '../../client/cli';
 import {
   createSwitchoverTestEnv,
+  FAST,
   PROJECT,
   uniqueId,
   type SwitchoverTestEnv,
 } from '../helpers/switchover-env';
-
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 
 let env: SwitchoverTestEnv;
 beforeAll(async () => {

@@ -10,9 +10,8 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { awaitOutcome, type SwitchoverOutcome } from '../../client';
 import { SA_KIND, SA_OUTCOME, SA_PROJECT, SA_RESOURCE } from '../../domain/search-attributes';
-import { createSwitchoverTestEnv, uniqueId, type SwitchoverTestEnv } from '../helpers/switchover-env';
+import { createSwitchoverTestEnv, FAST, uniqueId, type SwitchoverTestEnv } from '../helpers/switchover-env';
 
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 /** How long visibility may lag behind the runs before a query counts as wrong. */
 const VISIBILITY_WAIT_MS = 30_000;
 

@@ -20,6 +20,7 @@ import { awaitOutcome, type SwitchoverOutcome } from '../../client';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import {
   createSwitchoverTestEnv,
+  FAST,
   PROJECT,
   uniqueId,
   type SwitchoverTestEnv,
@@ -34,7 +35,6 @@ const SECRET_KEY = `S3cr3t-SK-${tag}-do-not-leak`;
 const ISSUED_TOKEN = /sim-iam-[0-9a-f]{48}/;
 const SECRETS = [USER.password, WRONG_PASSWORD, SECRET_KEY];
 
-const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 type Kind = 'dcs' | 'dws' | 'drs';
 type Expected = 'succeeded' | 'failed' | 'rejected';
 

@@ -9,7 +9,7 @@ import {
   workerDeploymentOptions,
   type SwitchoverDeploymentOptions,
   type TemporalConnectionOptions,
-} from '../../worker/temporal-connection';
+} from '../../shared/temporal-connection';
 
 // Compile-time: one options object fits both the worker's and the client's connect().
 const forWorker = (o: TemporalConnectionOptions): NativeConnectionOptions => o;

@@ -17,6 +17,10 @@ export interface ActivityDeps {
   endpoints: { dcs: string; dws: string; drs: string };
   auth: CloudAuth;
   requestTimeoutMs: number;
+  /** After a trigger that may have reached the cloud, how long to look for its switch (default 120 s). */
+  lateAcceptanceWindowMs?: number;
+  /** Pause between those looks (default 2 s). */
+  lookIntervalMs?: number;
   /** Where recordOutcome writes (activities/audit: JSON Lines file or PostgreSQL). */
   audit: AuditStore;
   /** notifyOutcome's webhook; without one, notifications are off. */
@@ -42,19 +46,24 @@ export function createActivities(deps: ActivityDeps) {
       headers,
       onCall: deps.onCloudCall,
     });
+  const trigger = {
+    requestTimeoutMs: deps.requestTimeoutMs,
+    lateAcceptanceWindowMs: deps.lateAcceptanceWindowMs,
+    lookIntervalMs: deps.lookIntervalMs,
+  };
   return {
     ...createDcsActivities({
       api: dcsApi(client('dcs', DCS_ERROR_CODES)),
       verifySettleMs: deps.verifySettleMs,
-      requestTimeoutMs: deps.requestTimeoutMs,
+      ...trigger,
     }),
     ...createDwsActivities({
       api: dwsApi(client('dws', DWS_ERROR_CODES)),
-      requestTimeoutMs: deps.requestTimeoutMs,
+      ...trigger,
     }),
     ...createDrsActivities({
       api: drsApi(client('drs', DRS_ERROR_CODES, { 'X-Language': 'en-us' })),
-      requestTimeoutMs: deps.requestTimeoutMs,
+      ...trigger,
     }),
     ...createRecordActivities({ audit: deps.audit, onRecorded: deps.onOutcomeRecorded }),
     ...createNotifyActivities(deps.notify ?? { namespace: 'default' }),

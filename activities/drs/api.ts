@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CloudFailure } from '../../domain/failures';
-import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
+import type { CloudClient, ErrorCodeTable, SendOptions } from '../http/cloud-client';
 import { isCloudFailure } from '../http/failures';
 
 export const DRS_ERROR_CODES: ErrorCodeTable = {};
@@ -61,15 +61,17 @@ export function drsApi(client: CloudClient) {
       };
     },
     /** 202 `{id, status: success|failed, ...}`; a `failed` answer is a refusal by the cloud. */
-    async switchVip(projectId: string, jobId: string, mode: 'source' | 'target') {
-      const response = await client.request({
-        method: 'POST',
-        path: `/v3/${projectId}/jobs/${jobId}/switch-vip`,
-        body: { mode },
-        schema: switchVipSchema,
-        operation: 'switch-vip',
-      });
-      return response.data;
+    async switchVip(projectId: string, jobId: string, mode: 'source' | 'target', options: SendOptions) {
+      return client.requestTrigger(
+        {
+          method: 'POST',
+          path: `/v3/${projectId}/jobs/${jobId}/switch-vip`,
+          body: { mode },
+          schema: switchVipSchema,
+          operation: 'switch-vip',
+        },
+        options,
+      );
     },
     /** The seed's status call; `undefined` when no switch was ever made (the API answers 400 then). */
     async switchVipStatus(projectId: string, jobId: string): Promise<VipStatus | undefined> {

@@ -259,7 +259,7 @@ describe('drsVipSwitchover', () => {
     expect(job(jobId).switchCount).toBe(1);
   });
 
-  test('a trigger refused before it reached the cloud (reset before handling) is sent again, once', async () => {
+  test('a trigger whose connection is reset is not resent (a reset proves nothing): unknown once the look window passed', async () => {
     const jobId = seedJob();
     env.sim.control.addFault({
       match: { method: 'POST', path: `/jobs/${jobId}/switch-vip$` },
@@ -267,9 +267,11 @@ describe('drsVipSwitchover', () => {
       times: 1,
     });
     const outcome = await env.run('drs', { projectId: PROJECT, jobId, mode: 'target', ...FAST });
-    expect(outcome.status).toBe('succeeded');
-    expect(triggers(jobId).map((r) => r.status)).toEqual(['reset', 202]);
-    expect(job(jobId).switchCount).toBe(1);
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.triggered).toBe(true);
+    expect(outcome.message).toMatch(/late-acceptance window.*the switch may still happen/);
+    expect(triggers(jobId).map((r) => r.status)).toEqual(['reset']);
+    expect(job(jobId).switchCount).toBe(0);
   });
 
   test('an ambiguous trigger on a task whose last switch already ended is unknown, not resent', async () => {
@@ -293,7 +295,7 @@ describe('drsVipSwitchover', () => {
     });
     expect(outcome.status).toBe('unknown');
     expect(outcome.triggered).toBe(true);
-    expect(outcome.message).toMatch(/may have been sent.*cannot tell/);
+    expect(outcome.message).toMatch(/may have been sent.*may still happen/);
     expect(triggers(jobId).map((r) => r.status)).toEqual([202, 'reset']);
     expect(job(jobId).switchCount).toBe(2);
   });

@@ -357,7 +357,7 @@ describe('dwsDisasterRecoverySwitchover', () => {
     expect(dr(disasterRecoveryId).events).toHaveLength(1);
   });
 
-  test('a trigger refused before it reached the cloud (reset before handling) is sent again, once', async () => {
+  test('a trigger whose connection is reset is not resent (a reset proves nothing): unknown once the look window passed', async () => {
     const disasterRecoveryId = seedDr();
     env.sim.control.addFault({
       match: { method: 'POST', path: `/disaster-recovery/${disasterRecoveryId}/switchover$` },
@@ -370,9 +370,11 @@ describe('dwsDisasterRecoverySwitchover', () => {
       mode: 'switchover',
       ...FAST,
     });
-    expect(outcome.status).toBe('succeeded');
-    expect(triggers(disasterRecoveryId).map((r) => r.status)).toEqual(['reset', 200]);
-    expect(dr(disasterRecoveryId).events).toHaveLength(1);
+    expect(outcome.status).toBe('unknown');
+    expect(outcome.triggered).toBe(true);
+    expect(outcome.message).toMatch(/late-acceptance window.*the switch may still happen/);
+    expect(triggers(disasterRecoveryId).map((r) => r.status)).toEqual(['reset']);
+    expect(dr(disasterRecoveryId).events).toHaveLength(0);
   });
 
   test('an ambiguous failover from an abnormal DR that still looks the same is unknown, not resent', async () => {
@@ -391,7 +393,7 @@ describe('dwsDisasterRecoverySwitchover', () => {
     });
     expect(outcome.status).toBe('unknown');
     expect(outcome.triggered).toBe(true);
-    expect(outcome.message).toMatch(/may have been sent.*still 'abnormal' as before, which cannot tell/);
+    expect(outcome.message).toMatch(/may have been sent.*no switch of the DR appeared.*may still happen/);
     expect(triggers(disasterRecoveryId).map((r) => r.status)).toEqual(['reset']);
     expect(dr(disasterRecoveryId).events).toHaveLength(0);
   });

@@ -337,7 +337,10 @@ describe('SIGKILL of a separate worker process while its POST is held', () => {
 describe('default timings (15 s request timeout, 120 s late-acceptance window)', () => {
   let defaults: SwitchoverTestEnv;
   beforeAll(async () => {
-    defaults = await createSwitchoverTestEnv({ workerEnv: { SWITCHOVER_REQUEST_TIMEOUT_MS: '15000' } });
+    defaults = await createSwitchoverTestEnv({
+      // The helper shortens both; blank means the worker's default.
+      workerEnv: { SWITCHOVER_REQUEST_TIMEOUT_MS: '', SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS: '' },
+    });
   });
   afterAll(async () => {
     await defaults?.close();

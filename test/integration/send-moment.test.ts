@@ -21,6 +21,7 @@ import { DEFAULT_USER, type RunningSimulator } from '../../simulator/server';
 import {
   acceptedCount,
   addFault,
+  call,
   refuseConnections,
   releaseHeld,
   setClockOffset,
@@ -277,6 +278,34 @@ describe.each(VARIANTS)('$name', (variant) => {
     expect(received(env, id).map((r) => r.status)).toEqual([401, expect.any(Number)]);
     expect(await triggerAttempts(handle)).toBe(2);
     await expectAccepted(env.sim, id, outcome, 1);
+  });
+});
+
+describe('a swap this run did not send (issue 11, item 5)', () => {
+  test('DCS: a swap started by someone else between preflight and trigger is refused, never claimed; nothing sent', async () => {
+    const id = dcs('sync').seed(env.sim);
+    const handle = await env.start('dcs', {
+      ...dcs('sync').input(id),
+      requireApproval: true,
+      requestedBy: 'alice',
+    });
+    await waitFor(async () => ((await switchoverProgress(handle)).phase === 'approval' ? true : undefined));
+    // Someone else (console, another tool) swaps the instance while the run waits for approval.
+    const foreign = await call(env.sim.url, 'POST', `/v2/${PROJECT}/instances/${id}/swap`);
+    expect(foreign.status).toBe(204);
+    await waitFor(async () => (dcs('sync').settled(env.sim, id) ? true : undefined), 10_000);
+    await decideApproval(env.client, handle.workflowId, 'approve', { by: 'bob' });
+    const outcome = await awaitOutcome(handle);
+    // The status of a not-sent refusal is the skeleton's (failed today, rejected once issue 11's status rules land).
+    expect(outcome.status).not.toBe('succeeded');
+    expect(outcome.triggered).toBe(false);
+    expect(outcome.message).toMatch(
+      /changed since preflight \(swap task .* found\) although this switchover sent nothing/,
+    );
+    expect(outcome.message).not.toMatch(/adopted/);
+    // The one accepted swap is the other one: the run sent nothing.
+    expect(received(env, id)).toHaveLength(1);
+    expect(await acceptedCount(env.sim.url, id)).toBe(1);
   });
 });
 

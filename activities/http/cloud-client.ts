@@ -333,8 +333,9 @@ function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> 
 }
 
 function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error && reason.name === 'TimeoutError' ? 'the send deadline passed' : 'cancelled';
+  // AbortSignal.timeout's reason is a DOMException named TimeoutError (not an Error subclass everywhere).
+  const reason = signal.reason as { name?: unknown } | undefined;
+  return reason?.name === 'TimeoutError' ? 'the send deadline passed' : 'cancelled';
 }
 
 export function failureTypeForStatus(status: number, code?: string): CloudFailureType {

@@ -48,6 +48,8 @@ interface Variant {
   /** Creates the resource (a switch takes about 0.4 s) and returns its id. */
   seed(sim: RunningSimulator): string;
   input(id: string): Record<string, unknown>;
+  /** Leaves only the cloud's record of switches as evidence (DCS: no `/groups`, as on Redis 3.0). */
+  onlySwitchRecords?(sim: RunningSimulator, id: string): Promise<unknown>;
   /** The switch the simulator applied has ended (the resource is idle again). */
   settled(sim: RunningSimulator, id: string): boolean;
   /** A 2xx body the worker cannot read (the issue's examples). */
@@ -68,6 +70,13 @@ const dcs = (swapMode: 'sync' | 'async'): Variant => ({
   },
   input: (instanceId) => ({ projectId: PROJECT, instanceId, swapMode, ...FAST }),
   settled: (sim, instanceId) => !sim.control.getDcsInstance(instanceId)?.activeJobId,
+  // Without /groups the master cannot be compared: only the task list can show the swap.
+  onlySwitchRecords: (sim, instanceId) =>
+    addFault(sim.url, {
+      match: { method: 'GET', path: `/instance/${instanceId}/groups$` },
+      fault: { type: 'status', status: 404 },
+      times: -1,
+    }),
   // The sync swap answers 204 without a body: any body at all is one it does not read.
   unreadable: swapMode === 'async' ? { body: { job_id: '' } } : { status: 200, raw: '<html>gateway</html>' },
 });
@@ -254,6 +263,7 @@ describe.each(VARIANTS)('$name', (variant) => {
     async (minutes) => {
       const id = variant.seed(env.sim);
       await setClockOffset(env.sim.url, minutes * 60_000);
+      await variant.onlySwitchRecords?.(env.sim, id);
       // Applied, then the connection drops: only the cloud's own record can tell it was accepted.
       await addFault(env.sim.url, { match: triggerOf(id), fault: { type: 'reset-after-accept' } });
       const outcome = await awaitOutcome(await start(id));

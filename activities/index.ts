@@ -15,6 +15,10 @@ export interface ActivityDeps {
   endpoints: Record<SwitchoverKind, string>;
   auth: CloudAuth;
   requestTimeoutMs: number;
+  /** After a trigger that may have reached the cloud, how long to look for its switch (default 120 s). */
+  lateAcceptanceWindowMs?: number;
+  /** Pause between those looks (default 2 s). */
+  lookIntervalMs?: number;
   /** Where recordOutcome writes (activities/audit: JSON Lines file or PostgreSQL). */
   audit: AuditStore;
   /** notifyOutcome's webhook; without one, notifications are off. */
@@ -51,7 +55,12 @@ export function createActivities(deps: ActivityDeps) {
           timeoutMs: deps.requestTimeoutMs,
           onCall: deps.onCloudCall,
         }),
-      { requestTimeoutMs: deps.requestTimeoutMs, verifySettleMs: deps.verifySettleMs },
+      {
+        requestTimeoutMs: deps.requestTimeoutMs,
+        verifySettleMs: deps.verifySettleMs,
+        lateAcceptanceWindowMs: deps.lateAcceptanceWindowMs,
+        lookIntervalMs: deps.lookIntervalMs,
+      },
     ),
     ...createRecordActivities({
       audit: deps.audit,

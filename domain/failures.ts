@@ -15,8 +15,15 @@ export const CloudFailure = {
   Throttled: 'CloudThrottledError',
   /** 5xx from the cloud: retryable. */
   Server: 'CloudServerError',
-  /** Timeout, reset, refused: retryable, but ambiguous for a trigger. */
+  /** Timeout or reset after the connection was made: retryable, but ambiguous for a trigger. */
   Network: 'CloudNetworkError',
+  /**
+   * The request provably did not reach the cloud service: it never left this host (connection refused, DNS
+   * failure, connect timeout, credentials unavailable, cancelled or out of time before the request was written), or
+   * the gateway refused its credentials (401) before the service saw it. Retryable; for a trigger, proof that
+   * nothing was sent.
+   */
+  NotSent: 'CloudNotSentError',
   /** A response that does not match the documented schema. */
   InvalidResponse: 'CloudInvalidResponseError',
   /** A trigger whose fate is unknown (sent, then timeout/reset/5xx): resolved by looking, never by resending. */

@@ -64,12 +64,14 @@ export interface TriggerArgs<P, S> {
   params: P;
   preflight: PreflightReport<S>;
   /**
-   * True when an earlier attempt of this workflow's trigger ended ambiguously (timeout, reset, 5xx, worker
-   * crash): the switch may have been accepted. The activity must then resolve by looking and only send again
-   * when the cloud's own records prove nothing was started; when they cannot prove it, it refuses
-   * (TriggerUnresolvable) rather than risk a second switch.
+   * True when an earlier attempt of this workflow's trigger ended without a definite answer that nothing was sent
+   * (timeout or reset after connecting, 5xx, cancellation mid-request, worker crash): the switch may have been
+   * accepted, possibly late. The activity then never sends: it looks for the switch until the late-acceptance
+   * window since `ambiguousSince` has passed, adopts what appears, or refuses (TriggerUnresolvable: `unknown`).
    */
   mayHaveSent: boolean;
+  /** Epoch ms (workflow time) when the first attempt that may have sent ended; set with `mayHaveSent`. */
+  ambiguousSince?: number;
   attempt: number;
 }
 export interface AwaitArgs<P, S> {

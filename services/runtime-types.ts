@@ -12,6 +12,10 @@ export interface ServiceActivityDeps {
   requestTimeoutMs: number;
   /** How long verification waits for the resource to settle (DCS). */
   verifySettleMs?: number;
+  /** After a trigger that may have reached the cloud, how long to look for its switch (late acceptance). */
+  lateAcceptanceWindowMs?: number;
+  /** Pause between those looks. */
+  lookIntervalMs?: number;
 }
 
 type PhaseNameOf<K extends ServiceKind> = ServiceOf<K>['phases'][keyof ServicePhaseNames];

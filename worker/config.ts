@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { SafetyPolicy } from '../activities/safety';
+import {
+  DEFAULT_LATE_ACCEPTANCE_WINDOW_MS,
+  MAX_LATE_ACCEPTANCE_WINDOW_MS,
+} from '../activities/late-acceptance';
 import { DEFAULT_TASK_QUEUE, SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
 import type { CloudAuth } from '../activities/http/auth';
 import {
@@ -79,6 +83,15 @@ const envSchema = z.object({
         'SWITCHOVER_REQUEST_TIMEOUT_MS must be at most 25000 (a trigger attempt lasts 30 s and must see its send resolve)',
     })
     .default(15_000),
+  /** After a trigger that may have reached the cloud, how long to look for its switch before ending `unknown`. */
+  SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS: z.coerce
+    .number({ message: 'SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS must be a number of milliseconds' })
+    .int({ message: 'SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS must be a whole number of milliseconds' })
+    .min(0, { message: 'SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS must be at least 0' })
+    .max(MAX_LATE_ACCEPTANCE_WINDOW_MS, {
+      message: `SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS must be at most ${MAX_LATE_ACCEPTANCE_WINDOW_MS} (the trigger's look runs in one activity of at most 15 min)`,
+    })
+    .default(DEFAULT_LATE_ACCEPTANCE_WINDOW_MS),
   ...auditEnvFields,
   /** Webhook for every outcome; a Slack hook URL is a secret, so it is never logged (only its origin). */
   SWITCHOVER_WEBHOOK_URL: z
@@ -154,6 +167,8 @@ export interface WorkerConfig {
   region?: string;
   endpoints: ServiceEndpoints;
   requestTimeoutMs: number;
+  /** SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS: after an ambiguous trigger, how long to look for its switch. */
+  lateAcceptanceWindowMs: number;
   /** Cooldown and approval policy (SWITCHOVER_COOLDOWN_MINUTES, SWITCHOVER_REQUIRE_APPROVAL). */
   safety: SafetyPolicy;
   /** SWITCHOVER_RECORD_WAIT_SECONDS. */
@@ -241,6 +256,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     ...(region ? { region } : {}),
     endpoints,
     requestTimeoutMs: e.SWITCHOVER_REQUEST_TIMEOUT_MS,
+    lateAcceptanceWindowMs: e.SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS,
     safety: {
       cooldownMinutes: e.SWITCHOVER_COOLDOWN_MINUTES,
       approvalRequiredKinds: e.SWITCHOVER_REQUIRE_APPROVAL,

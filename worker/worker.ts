@@ -49,6 +49,7 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
       endpoints: config.endpoints,
       auth: config.auth(),
       requestTimeoutMs: config.requestTimeoutMs,
+      lateAcceptanceWindowMs: config.lateAcceptanceWindowMs,
       audit,
       notify: {
         ...config.notify,

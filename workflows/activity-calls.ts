@@ -77,7 +77,10 @@ export interface FailureCause {
   message: string;
   retryAfterMs?: number;
   cloudError?: CloudError;
-  /** The cloud answered with a definite refusal (4xx), so the switch was not accepted. */
+  /**
+   * A typed, definite answer that the switch was not accepted: a documented refusal (4xx), or a failure before the
+   * request left the host (CloudNotSentError).
+   */
   definitelyNotSent: boolean;
 }
 
@@ -87,6 +90,7 @@ const DEFINITE_REFUSALS: readonly string[] = [
   CloudFailure.Auth,
   CloudFailure.Busy,
   CloudFailure.Throttled,
+  CloudFailure.NotSent,
 ];
 
 /** Reads the typed cause out of an activity failure (never its message text for decisions). */

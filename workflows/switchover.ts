@@ -5,6 +5,7 @@
  * Deterministic code only: no I/O, no credentials, no endpoints.
  */
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   type ActivityOptions,
@@ -125,9 +126,23 @@ export const progressQuery = defineQuery<SwitchoverProgress>('progress');
 const READ_PHASE: ActivityOptions = { startToCloseTimeout: '30s', retry: READ_RETRY };
 /**
  * One trigger attempt per activity attempt: the workflow drives retries itself so each attempt knows whether an
- * earlier one may have sent. 30 s bounds a look, a settle and one send (see ensureTimeToSend).
+ * earlier one may have sent. 30 s bounds a look and one send (see ensureTimeToSend). The attempt heartbeats: a
+ * dead worker is noticed in 10 s, and a cancellation reaches it (aborting its request); the workflow waits for the
+ * attempt to report how it ended, since a send it cut short may still have reached the cloud.
  */
-const TRIGGER_ATTEMPT: ActivityOptions = { startToCloseTimeout: '30s', retry: { maximumAttempts: 1 } };
+const TRIGGER_ATTEMPT: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: '10s',
+  retry: { maximumAttempts: 1 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};
+/**
+ * After an attempt that may have sent, the next ones only look, for the worker's late-acceptance window (at most
+ * 10 min, SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS) since that attempt: one heartbeating activity holds the whole window.
+ */
+const TRIGGER_LOOK: ActivityOptions = { ...TRIGGER_ATTEMPT, startToCloseTimeout: '15m' };
+/** Looks that keep failing (dead workers) give up this long after the ambiguous attempt: `unknown`. */
+const TRIGGER_LOOK_PHASE_MS = 20 * 60_000;
 /** Backoff between trigger attempts (busy resource, ambiguous send). */
 const TRIGGER_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };
 /** The trigger phase's own bound: a resource that stays busy this long ends the switchover, nothing sent. */
@@ -175,10 +190,15 @@ interface Run<State> {
   deadlineAt?: number;
   receipt?: TriggerReceipt;
   awaited?: AwaitReport;
-  /** The switch may have been sent: a receipt, or an attempt that may have reached the cloud. */
+  /**
+   * The switch may have been sent: a receipt, or an attempt scheduled and not (yet) proven not to have sent by a
+   * typed, definite answer (a documented refusal, a failure before the request left the host).
+   */
   triggered: boolean;
   /** SwitchoverTriggered was upserted `true` (PATCHES.triggeredSearchAttribute). */
   markedTriggered?: boolean;
+  /** Workflow time when the first attempt that may have sent ended: later attempts only look, from then on. */
+  ambiguousSince?: number;
   /** Facts the skeleton adds to the outcome (cooldown, dry run, verification). */
   facts: Facts;
 }
@@ -398,28 +418,36 @@ async function triggerPhase<State>(run: Run<State>): Promise<Ending | undefined>
   let delayMs = TRIGGER_BACKOFF.firstMs;
   const phaseEndsAt = Math.min(deadlineAt, Date.now() + TRIGGER_PHASE_MS);
   for (let attempt = 1; ; attempt++) {
+    // From the moment an attempt is scheduled the switch may have been sent, until a definite answer says not.
+    const mayHaveSent = run.triggered;
+    run.triggered = true;
     try {
       const args: TriggerArgs<CommonParams, State> = {
         params,
         preflight: run.preflight!,
-        mayHaveSent: run.triggered,
+        mayHaveSent,
+        ...(mayHaveSent ? { ambiguousSince: run.ambiguousSince } : {}),
         attempt,
       };
       run.receipt = await phaseActivity<typeof args, TriggerReceipt>(run.phases.trigger, {
-        ...TRIGGER_ATTEMPT,
-        summary: `trigger the switchover of ${label}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
+        ...(mayHaveSent ? TRIGGER_LOOK : TRIGGER_ATTEMPT),
+        summary: mayHaveSent
+          ? `look for the switch an earlier attempt may have sent (attempt ${attempt}); never resend`
+          : `trigger the switchover of ${label}${attempt > 1 ? ` (attempt ${attempt})` : ''}`,
       })(args);
-      run.triggered = true;
       run.progress.trigger = run.receipt.summary;
       run.progress.jobId = run.receipt.jobId;
       return undefined;
     } catch (error) {
+      // A cancelled attempt proves nothing: `triggered` stays set and the cancellation ending looks once more.
       if (isCancellation(error)) throw error;
       const cause = failureCause(error);
+      if (cause.definitelyNotSent) run.triggered = mayHaveSent;
+      else run.ambiguousSince ??= Date.now();
       if (cause.type === CloudFailure.TriggerUnresolvable || NON_RETRYABLE.includes(cause.type as never))
         return triggerRefused(run, cause);
-      if (!cause.definitelyNotSent) run.triggered = true;
-      if (phaseEndsAt - Date.now() <= delayMs) {
+      const endsAt = run.triggered ? run.ambiguousSince! + TRIGGER_LOOK_PHASE_MS : phaseEndsAt;
+      if (endsAt - Date.now() <= delayMs) {
         return triggerRefused(run, {
           ...cause,
           message: `deadline reached while triggering: ${cause.message}`,
@@ -521,15 +549,25 @@ async function verifyPhase<State>(run: Run<State>): Promise<Ending> {
   return RULES.verified(`switchover of ${label} succeeded: ${verified.summary}`);
 }
 
-/** Cancelled: before anything was sent, nothing was switched; after, say so with the cloud's latest word. */
+/**
+ * Cancelled: before anything may have been sent, nothing was switched. After (a receipt, or an attempt that may have
+ * reached the cloud, including one in flight when the cancellation came): one last look, and say what it saw.
+ */
 async function cancelledEnding<State>(run: Run<State>): Promise<Ending> {
   if (!run.triggered)
     return { status: 'cancelled', message: 'cancelled before anything was sent; nothing was switched' };
   const last = await CancellationScope.nonCancellable(() => lastCloudStatus(run));
   if (last) run.awaited = { ...last, polls: (run.awaited?.polls ?? 0) + last.polls };
+  const seen = run.awaited?.lastCloudStatus ?? 'unknown';
+  if (!run.receipt) {
+    return {
+      status: 'cancelled_after_trigger',
+      message: `cancelled while a trigger attempt may have reached the cloud; the switch may have been sent and may still happen (last cloud status ${seen}); check the resource before retrying`,
+    };
+  }
   return {
     status: 'cancelled_after_trigger',
-    message: `cancelled after the switch was sent; it may still complete (last cloud status ${run.awaited?.lastCloudStatus ?? 'unknown'})`,
+    message: `cancelled after the switch was sent; it may still complete (last cloud status ${seen})`,
   };
 }
 

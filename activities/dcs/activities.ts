@@ -10,11 +10,12 @@ import type {
   VerifyArgs,
   VerifyReport,
 } from '../../domain/reports';
-import { cloudErrorOf, isCloudFailure } from '../http/failures';
+import { isCloudFailure } from '../http/failures';
 import { pollScheduleOf, pollUntilDone, type Observation } from '../polling';
 import { preflightAnswer } from '../preflight';
-import { runTriggerProtocol, type StartedSwitch } from '../trigger';
-import { SWAP_JOB_TYPE, type DcsApi } from './api';
+import { DEFAULT_LATE_ACCEPTANCE_WINDOW_MS } from '../late-acceptance';
+import { acceptedUnreadable, runTriggerProtocol, type StartedSwitch } from '../trigger';
+import { SWAP_JOB_TYPE, type DcsApi, type DcsTask } from './api';
 
 /**
  * Cache modes whose master/standby switchover the DCS user guide documents: master/standby and read/write
@@ -27,39 +28,76 @@ export interface DcsActivityDeps {
   now?: () => number;
   /** How long verify waits for the instance to settle (RUNNING, no task) after the job ended. */
   verifySettleMs?: number;
-  /** After an ambiguous send, how long to wait before the second look at the task list. */
-  ambiguousSettleMs?: number;
-  /** The cloud client's per-request timeout: a send is started only when it can resolve within the attempt. */
+  /** The cloud client's per-request timeout: the hard deadline of one send. */
   requestTimeoutMs?: number;
+  /** After a send that may have reached the cloud, how long to look for the swap it may have started. */
+  lateAcceptanceWindowMs?: number;
+  /** Pause between those looks. */
+  lookIntervalMs?: number;
 }
 
-/** What the later phases need from preflight: the master before the switch (unknown without `/groups`). */
+/**
+ * What the later phases need from preflight, as the cloud showed it: the master before the switch (unknown
+ * without `/groups`) and the swap tasks already in the instance's task list, so "new since preflight" is judged by
+ * the cloud's own ids and `created_at`, never against the worker's clock.
+ */
 export interface DcsPreflightState {
   masterBefore?: string;
+  /** Swap tasks listed at preflight (absent in runs started before this was recorded). */
+  swapTaskIds?: string[];
+  /** The newest `created_at` of any task listed at preflight, in the cloud's own clock and format. */
+  newestTaskCreatedAt?: string;
 }
 
 type DcsPreflight = PreflightReport<DcsPreflightState>;
+
+/** The task listing's window: wide, so that neither clock skew nor the filter's exact semantics matter. */
+const TASK_WINDOW_MS = 24 * 3600_000;
 
 /** DCS master/standby switchover: the phase activities the switchover skeleton calls. */
 export function createDcsActivities({
   api,
   now = Date.now,
   verifySettleMs = 60_000,
-  ambiguousSettleMs = 3_000,
   requestTimeoutMs = 15_000,
+  lateAcceptanceWindowMs = DEFAULT_LATE_ACCEPTANCE_WINDOW_MS,
+  lookIntervalMs,
 }: DcsActivityDeps) {
-  /** Our own swap, if one was already started since preflight: the answer to "did an earlier attempt send it?". */
+  const listTasks = (params: DcsSwitchoverParams, preflight: { observedAt: number }) =>
+    api.listTasks(
+      params.projectId,
+      params.instanceId,
+      preflight.observedAt - TASK_WINDOW_MS,
+      now() + TASK_WINDOW_MS,
+    );
+
+  /**
+   * Swap tasks started since preflight, newest first, judged by the cloud's own data only: a task id preflight did
+   * not list, created no earlier than the newest task preflight saw. Runs without that record fall back to the
+   * preflight time.
+   */
+  async function newSwapTasks(params: DcsSwitchoverParams, preflight: DcsPreflight): Promise<DcsTask[]> {
+    const tasks = (await listTasks(params, preflight)).filter((task) => task.name === SWAP_JOB_TYPE);
+    const { swapTaskIds, newestTaskCreatedAt } = preflight.state;
+    const cloudTime = (value?: string | null) => (value ? Date.parse(value) : NaN);
+    const fresh =
+      swapTaskIds === undefined
+        ? tasks.filter((task) => !(cloudTime(task.created_at) < preflight.observedAt - 1000))
+        : tasks.filter(
+            (task) =>
+              !swapTaskIds.includes(task.id) &&
+              !(cloudTime(task.created_at) < cloudTime(newestTaskCreatedAt)),
+          );
+    return fresh.sort((a, b) => String(b.created_at ?? '').localeCompare(String(a.created_at ?? '')));
+  }
+
+  /** A swap started since preflight, if any (ours or not: the caller knows whether anything of ours was sent). */
   async function findStartedSwap(
     params: DcsSwitchoverParams,
     preflight: DcsPreflight,
   ): Promise<StartedSwitch | undefined> {
     const { projectId, instanceId } = params;
-    const since = preflight.observedAt - 1000;
-    const tasks = await api.listTasks(projectId, instanceId, since, now() + 60_000);
-    const swapTask = tasks
-      .filter((task) => task.name === SWAP_JOB_TYPE)
-      .filter((task) => !task.created_at || !(Date.parse(task.created_at) < since))
-      .sort((a, b) => String(b.created_at ?? '').localeCompare(String(a.created_at ?? '')))[0];
+    const swapTask = (await newSwapTasks(params, preflight))[0];
     if (swapTask)
       return {
         jobId: swapTask.id,
@@ -76,9 +114,12 @@ export function createDcsActivities({
     return undefined;
   }
 
-  async function findSwapJobId(params: DcsSwitchoverParams, since: number): Promise<string | undefined> {
-    const tasks = await api.listTasks(params.projectId, params.instanceId, since - 1000, now() + 60_000);
-    return tasks.find((task) => task.name === SWAP_JOB_TYPE)?.id;
+  /** The swap job this run started: the newest swap task new since preflight, never an older one. */
+  async function findSwapJobId(
+    params: DcsSwitchoverParams,
+    preflight: DcsPreflight,
+  ): Promise<string | undefined> {
+    return (await newSwapTasks(params, preflight))[0]?.id;
   }
 
   return {
@@ -109,6 +150,13 @@ export function createDcsActivities({
           `instance ${params.instanceId} is busy with task ${instance.task}; try again when it has finished`,
         );
       }
+      const tasks = await listTasks(params, { observedAt });
+      state.swapTaskIds = tasks.filter((task) => task.name === SWAP_JOB_TYPE).map((task) => task.id);
+      state.newestTaskCreatedAt =
+        tasks
+          .map((task) => task.created_at)
+          .filter((at): at is string => Boolean(at))
+          .sort((a, b) => (Date.parse(b) || 0) - (Date.parse(a) || 0))[0] ?? undefined;
       try {
         state.masterBefore = await api.getMaster(params.projectId, params.instanceId);
         facts.masterBefore = state.masterBefore ?? null;
@@ -128,23 +176,23 @@ export function createDcsActivities({
       params,
       preflight,
       mayHaveSent,
+      ambiguousSince,
     }: TriggerArgs<DcsSwitchoverParams, DcsPreflightState>): Promise<TriggerReceipt> {
-      const look = async () => ({ seen: undefined, started: await findStartedSwap(params, preflight) });
       return runTriggerProtocol(
         {
           service: 'dcs',
           subject: `instance ${params.instanceId}`,
-          look,
-          // A swap found while nothing of ours was sent is adopted: the task list does not say who started it.
-          foreignSwitch: 'adopt',
-          async send(sentAt) {
+          look: async () => ({ seen: undefined, started: await findStartedSwap(params, preflight) }),
+          async send(_seen, options) {
             if (params.swapMode === 'async') {
-              const jobId = await api.asyncSwap(params.projectId, params.instanceId);
-              return { jobId, summary: `async-swap accepted, job ${jobId}` };
+              const answer = await api.asyncSwap(params.projectId, params.instanceId, options);
+              if (answer.unreadable)
+                return acceptedUnreadable('async-swap', answer.status, answer.unreadable);
+              return { jobId: answer.jobId, summary: `async-swap accepted, job ${answer.jobId}` };
             }
-            await api.swap(params.projectId, params.instanceId);
+            await api.swap(params.projectId, params.instanceId, options);
             // 204 carries no job id: find the swap job in the instance's task list (it may appear a little later).
-            const jobId = await findSwapJobId(params, sentAt).catch(() => undefined);
+            const jobId = await findSwapJobId(params, preflight).catch(() => undefined);
             return {
               jobId,
               summary: jobId
@@ -152,15 +200,9 @@ export function createDcsActivities({
                 : 'swap accepted (204), job not listed yet',
             };
           },
-          async adoptAfterFailedSend(error) {
-            // "A job is still running": possibly our own swap from an ambiguous attempt. Look, never resend blindly.
-            if (!isCloudFailure(error, CloudFailure.Busy) || cloudErrorOf(error)?.code !== 'DCS.4017')
-              return undefined;
-            return (await look()).started;
-          },
         },
-        { mayHaveSent },
-        { now, ambiguousSettleMs, requestTimeoutMs },
+        { mayHaveSent, ambiguousSince },
+        { now, requestTimeoutMs, lateAcceptanceWindowMs, lookIntervalMs },
       );
     },
 
@@ -198,7 +240,7 @@ export function createDcsActivities({
         now,
         async observe(progress): Promise<Observation> {
           const unknownJobId = progress.facts.jobIdNotFound;
-          const found = progress.jobId ?? (await findSwapJobId(params, receipt.triggeredAt));
+          const found = progress.jobId ?? (await findSwapJobId(params, preflight));
           const jobId = found === unknownJobId ? undefined : found;
           if (!jobId) return observeInstance();
           let seen: Observation;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CloudFailure } from '../../domain/failures';
-import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
+import type { CloudClient, ErrorCodeTable, SendOptions } from '../http/cloud-client';
 
 /**
  * DCS error codes (cloud-apis.md), classified once, in the `DCS.xxxx` spelling. The cloud also answers in a
@@ -170,22 +170,32 @@ export function dcsApi(client: CloudClient) {
       return master?.node_id ?? master?.replication_id ?? master?.replication_ip;
     },
     /** The documented swap: 204, no body, no job id. */
-    async swap(projectId: string, instanceId: string): Promise<void> {
-      await client.request({
-        method: 'POST',
-        path: `${base(projectId, instanceId)}/swap`,
-        operation: 'swap',
-      });
+    async swap(projectId: string, instanceId: string, options: SendOptions): Promise<void> {
+      await client.requestTrigger(
+        {
+          method: 'POST',
+          path: `${base(projectId, instanceId)}/swap`,
+          operation: 'swap',
+        },
+        options,
+      );
     },
-    /** Huawei Cloud only: returns the swap job's id. */
-    async asyncSwap(projectId: string, instanceId: string): Promise<string> {
-      const response = await client.request({
-        method: 'PUT',
-        path: `${base(projectId, instanceId)}/async-swap`,
-        schema: asyncSwapSchema,
-        operation: 'async-swap',
-      });
-      return response.data.job_id;
+    /** Huawei Cloud only: the swap job's id, or why the accepted answer could not be read. */
+    async asyncSwap(
+      projectId: string,
+      instanceId: string,
+      options: SendOptions,
+    ): Promise<{ status: number; jobId?: string; unreadable?: string }> {
+      const answer = await client.requestTrigger(
+        {
+          method: 'PUT',
+          path: `${base(projectId, instanceId)}/async-swap`,
+          schema: asyncSwapSchema,
+          operation: 'async-swap',
+        },
+        options,
+      );
+      return { status: answer.status, jobId: answer.data?.job_id, unreadable: answer.unreadable };
     },
     async listTasks(projectId: string, instanceId: string, since: number, until: number): Promise<DcsTask[]> {
       const response = await client.request({

@@ -13,15 +13,19 @@ import type {
 import { cloudFailure } from '../http/failures';
 import { pollScheduleOf, pollUntilDone, type Observation } from '../polling';
 import { preflightAnswer } from '../preflight';
-import { runTriggerProtocol } from '../trigger';
+import { DEFAULT_LATE_ACCEPTANCE_WINDOW_MS } from '../late-acceptance';
+import { acceptedUnreadable, runTriggerProtocol } from '../trigger';
 import { DRS_HEALTHY_STATUS, DRS_NO_SWITCH_RECORD, VIP_STATUS, type DrsApi } from './api';
 
 export interface DrsActivityDeps {
   api: DrsApi;
   now?: () => number;
-  ambiguousSettleMs?: number;
-  /** The cloud client's per-request timeout: a send is started only when it can resolve within the attempt. */
+  /** The cloud client's per-request timeout: the hard deadline of one send. */
   requestTimeoutMs?: number;
+  /** After a send that may have reached the cloud, how long to look for the switch it may have started. */
+  lateAcceptanceWindowMs?: number;
+  /** Pause between those looks. */
+  lookIntervalMs?: number;
 }
 
 const NO_SWITCH_YET = 'none';
@@ -35,8 +39,9 @@ export interface DrsPreflightState {
 export function createDrsActivities({
   api,
   now = Date.now,
-  ambiguousSettleMs = 3_000,
   requestTimeoutMs = 15_000,
+  lateAcceptanceWindowMs = DEFAULT_LATE_ACCEPTANCE_WINDOW_MS,
+  lookIntervalMs,
 }: DrsActivityDeps) {
   /**
    * The VIP switch status, `none` for the no-switch-record answer. That answer counts as "never switched" only when
@@ -92,6 +97,7 @@ export function createDrsActivities({
       params,
       preflight,
       mayHaveSent,
+      ambiguousSince,
     }: TriggerArgs<DrsSwitchoverParams, DrsPreflightState>): Promise<TriggerReceipt> {
       const before = preflight.state.vipStatusBefore;
       return runTriggerProtocol<string>(
@@ -108,40 +114,38 @@ export function createDrsActivities({
                 : undefined,
             };
           },
-          foreignSwitch: 'refuse',
-          checkBeforeSend(current, mayHaveSent) {
-            if (mayHaveSent && before !== NO_SWITCH_YET) {
-              // The status still shows an earlier switch's end: the API cannot tell whether ours was accepted and
-              // already finished. Resending could switch twice, so stop here.
-              throw cloudFailure(CloudFailure.TriggerUnresolvable, {
-                service: 'drs',
-                message: `an earlier switch-vip attempt may have been accepted; the VIP status is still ${current} as before, which cannot tell`,
-              });
-            }
-          },
-          async send() {
-            const answer = await api.switchVip(params.projectId, params.jobId, params.mode);
-            if (answer.status === 'failed') {
+          async send(_seen, options) {
+            const answer = await api.switchVip(params.projectId, params.jobId, params.mode, options);
+            if (!answer.data)
+              return {
+                jobId: params.jobId,
+                ...acceptedUnreadable('switch-vip', answer.status, answer.unreadable ?? 'no body'),
+              };
+            if (answer.data.status === 'failed') {
+              // The documented refusal inside a 202: the switch was not accepted.
               throw cloudFailure(CloudFailure.Permanent, {
                 service: 'drs',
-                httpStatus: 202,
-                code: answer.error_code ?? undefined,
-                message: answer.error_msg ?? 'switch-vip answered status failed',
+                httpStatus: answer.status,
+                code: answer.data.error_code ?? undefined,
+                message: answer.data.error_msg ?? 'switch-vip answered status failed',
               });
             }
-            if (answer.status !== 'success') {
-              // Neither documented answer: whether the switch was accepted is unknown, so the next attempt looks first.
-              throw cloudFailure(CloudFailure.TriggerAmbiguous, {
-                service: 'drs',
-                httpStatus: 202,
-                message: `switch-vip answered status '${String(answer.status)}', neither success nor failed; the next attempt looks before sending again`,
-              });
+            if (answer.data.status !== 'success') {
+              // Neither documented answer, but a 2xx: accepted, with a receipt that says nothing.
+              return {
+                jobId: params.jobId,
+                ...acceptedUnreadable(
+                  'switch-vip',
+                  answer.status,
+                  `status '${String(answer.data.status)}', neither success nor failed`,
+                ),
+              };
             }
             return { jobId: params.jobId, summary: `switch-vip to ${params.mode} accepted` };
           },
         },
-        { mayHaveSent },
-        { now, ambiguousSettleMs, requestTimeoutMs },
+        { mayHaveSent, ambiguousSince },
+        { now, requestTimeoutMs, lateAcceptanceWindowMs, lookIntervalMs },
       );
     },
 

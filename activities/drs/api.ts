@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { CloudFailure } from '../../domain/failures';
-import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
+import type { CloudClient, ErrorCodeTable, SendOptions } from '../http/cloud-client';
 import { cloudFailure, isCloudFailure } from '../http/failures';
 
-/**
 /**
  * DRS codes from the DRS API reference's error-code appendix (Huawei Cloud / OTC), as cloud-apis.md lists them.
  * Unlisted codes fall back to the HTTP status.
@@ -103,23 +102,26 @@ export function drsApi(client: CloudClient) {
      * 202 `{id, status: success|failed, ...}`; a `failed` answer is a refusal by the cloud. `DRS.M01504` (another
      * operation is being performed) comes with 202 too: nothing was started, so it is thrown as busy (retryable).
      */
-    async switchVip(projectId: string, jobId: string, mode: 'source' | 'target') {
-      const response = await client.request({
-        method: 'POST',
-        path: `/v3/${projectId}/jobs/${jobId}/switch-vip`,
-        body: { mode },
-        schema: switchVipSchema,
-        operation: 'switch-vip',
-      });
-      if (response.data.error_code === DRS_BUSY_CODE) {
+    async switchVip(projectId: string, jobId: string, mode: 'source' | 'target', options: SendOptions) {
+      const answer = await client.requestTrigger(
+        {
+          method: 'POST',
+          path: `/v3/${projectId}/jobs/${jobId}/switch-vip`,
+          body: { mode },
+          schema: switchVipSchema,
+          operation: 'switch-vip',
+        },
+        options,
+      );
+      if (answer.data?.error_code === DRS_BUSY_CODE) {
         throw cloudFailure(CloudFailure.Busy, {
           service: 'drs',
-          httpStatus: response.status,
+          httpStatus: answer.status,
           code: DRS_BUSY_CODE,
-          message: response.data.error_msg ?? 'another operation is being performed on the task',
+          message: answer.data.error_msg ?? 'another operation is being performed on the task',
         });
       }
-      return response.data;
+      return answer;
     },
     /**
      * The seed's status call; `undefined` only for the no-switch-record answer (400 DRS.M05003). Any other 400

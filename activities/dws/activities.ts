@@ -13,7 +13,8 @@ import type {
 import { cloudFailure } from '../http/failures';
 import { pollScheduleOf, pollUntilDone, type Observation } from '../polling';
 import { preflightAnswer } from '../preflight';
-import { runTriggerProtocol, type StartedSwitch } from '../trigger';
+import { DEFAULT_LATE_ACCEPTANCE_WINDOW_MS } from '../late-acceptance';
+import { acceptedUnreadable, runTriggerProtocol, type StartedSwitch } from '../trigger';
 import {
   DR_FAILURE_STATUSES,
   DR_SWITCHING_STATUSES,
@@ -31,10 +32,12 @@ import {
 export interface DwsActivityDeps {
   api: DwsApi;
   now?: () => number;
-  /** After an ambiguous send, how long to wait before the second look at the DR status. */
-  ambiguousSettleMs?: number;
-  /** The cloud client's per-request timeout: a send is started only when it can resolve within the attempt. */
+  /** The cloud client's per-request timeout: the hard deadline of one send. */
   requestTimeoutMs?: number;
+  /** After a send that may have reached the cloud, how long to look for the switch it may have started. */
+  lateAcceptanceWindowMs?: number;
+  /** Pause between those looks. */
+  lookIntervalMs?: number;
 }
 
 /** Seconds since the standby's last successful synchronization (the data a failover would lose), if known. */
@@ -74,8 +77,9 @@ type DwsPreflight = PreflightReport<DwsPreflightState>;
 export function createDwsActivities({
   api,
   now = Date.now,
-  ambiguousSettleMs = 3_000,
   requestTimeoutMs = 15_000,
+  lateAcceptanceWindowMs = DEFAULT_LATE_ACCEPTANCE_WINDOW_MS,
+  lookIntervalMs,
 }: DwsActivityDeps) {
   /**
    * A switch started since preflight, if any: DR switching, roles already swapped, or the DR fallen from its
@@ -165,6 +169,7 @@ export function createDwsActivities({
       params,
       preflight,
       mayHaveSent,
+      ambiguousSince,
     }: TriggerArgs<DwsSwitchoverParams, DwsPreflightState>): Promise<TriggerReceipt> {
       const before = preflight.state;
       const jobId = params.disasterRecoveryId;
@@ -177,15 +182,7 @@ export function createDwsActivities({
             const started = startedSwitch(dr, before);
             return { seen: dr, started: started && { ...started, jobId } };
           },
-          foreignSwitch: 'refuse',
-          checkBeforeSend(dr, mayHaveSent) {
-            if (mayHaveSent && before.drStatus === 'abnormal' && dr.status === 'abnormal') {
-              // 'abnormal' is also what a failed switch leaves: an accepted-and-failed send looks like no send at all.
-              throw cloudFailure(CloudFailure.TriggerUnresolvable, {
-                service: 'dws',
-                message: `an earlier ${params.mode} attempt may have been accepted and failed; the DR is still 'abnormal' as before, which cannot tell`,
-              });
-            }
+          checkBeforeSend(dr) {
             if (params.mode === 'switchover' && dr.status !== 'running') {
               // A DR that ended in a failure status will not recover by itself; a transitional one may.
               const type = DR_FAILURE_STATUSES.includes(dr.status)
@@ -197,8 +194,16 @@ export function createDwsActivities({
               });
             }
           },
-          async send(sentAt, dr) {
-            await api.switchDisasterRecovery(params.projectId, params.disasterRecoveryId, params.mode);
+          async send(dr, options) {
+            const sentAt = now();
+            const answer = await api.switchDisasterRecovery(
+              params.projectId,
+              params.disasterRecoveryId,
+              params.mode,
+              options,
+            );
+            if (answer.unreadable)
+              return { jobId, ...acceptedUnreadable(params.mode, answer.status, answer.unreadable) };
             const window = dataLossWindowSeconds(dr, sentAt);
             return {
               jobId,
@@ -207,8 +212,8 @@ export function createDwsActivities({
           },
           facts: (dr) => ({ dataLossWindowSecondsAtTrigger: dataLossWindowSeconds(dr, now()) ?? null }),
         },
-        { mayHaveSent },
-        { now, ambiguousSettleMs, requestTimeoutMs },
+        { mayHaveSent, ambiguousSince },
+        { now, requestTimeoutMs, lateAcceptanceWindowMs, lookIntervalMs },
       );
     },
 

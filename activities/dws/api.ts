@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CloudFailure } from '../../domain/failures';
-import type { CloudClient, ErrorCodeTable } from '../http/cloud-client';
+import type { CloudClient, ErrorCodeTable, SendOptions } from '../http/cloud-client';
 
 /** `DWS.10101`: the resource does not exist (answered with 400, not 404: classified by its code). */
 export const DWS_ERROR_CODES: ErrorCodeTable = {
@@ -124,13 +124,18 @@ export function dwsApi(client: CloudClient) {
       projectId: string,
       drId: string,
       mode: 'switchover' | 'failover',
-    ): Promise<void> {
-      await client.request({
-        method: 'POST',
-        path: `/v2/${projectId}/disaster-recovery/${drId}/${mode}`,
-        schema: drIdSchema,
-        operation: mode,
-      });
+      options: SendOptions,
+    ): Promise<{ status: number; unreadable?: string }> {
+      const answer = await client.requestTrigger(
+        {
+          method: 'POST',
+          path: `/v2/${projectId}/disaster-recovery/${drId}/${mode}`,
+          schema: drIdSchema,
+          operation: mode,
+        },
+        options,
+      );
+      return { status: answer.status, unreadable: answer.unreadable };
     },
   };
 }

@@ -1,4 +1,7 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
 import type { z } from 'zod';
 import { CloudFailure, type CloudError, type CloudFailureType } from '../../domain/failures';
 import type { SwitchoverKind } from '../../domain/kinds';
@@ -54,6 +57,27 @@ export interface CloudResponse<T> {
   data: T;
 }
 
+/** How one trigger is sent: one hard deadline, and the activity's cancellation. */
+export interface SendOptions {
+  /** Covers obtaining credentials and the request: nothing of this send outlives it. */
+  deadlineMs: number;
+  /** The activity's cancellation signal: aborts the send (which may still have reached the cloud). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A trigger's answer. Any 2xx means the cloud accepted it: a body that cannot be read (not JSON, not the
+ * documented schema) leaves `data` undefined and says why in `unreadable`, it never turns into "not started".
+ */
+export interface TriggerAnswer<T> {
+  status: number;
+  data?: T;
+  unreadable?: string;
+}
+
+/** Errors that prove the request never left this host, whatever phase the connection was in. */
+const NEVER_LEFT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -103,6 +127,46 @@ export class CloudClient {
     return { status: response.status, data: this.parse(request, response.text) as never };
   }
 
+  /**
+   * Sends a trigger (a request that starts a switch), unlike `request` in three ways:
+   * - one hard deadline covers obtaining credentials and the request, and the caller's signal aborts it;
+   * - exactly one request: a 401 is not answered by refreshing and sending again (that would be a second POST in
+   *   one attempt); the credentials are dropped and the failure is CloudNotSentError (the gateway refused it, the
+   *   service never saw it), so the next attempt obtains fresh credentials before it looks;
+   * - any 2xx is accepted, readable or not.
+   * Failures that prove nothing left the host are CloudNotSentError; a timeout or reset after connecting stays
+   * CloudNetworkError (the cloud may have accepted it).
+   */
+  async requestTrigger<S extends z.ZodType | undefined = undefined>(
+    request: CloudRequest<S>,
+    { deadlineMs, signal }: SendOptions,
+  ): Promise<TriggerAnswer<S extends z.ZodType ? z.output<S> : undefined>> {
+    const url = this.urlOf(request);
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const response = await this.send(request, url, body, abort);
+    if (this.tokenRejected(response.status, response.text) && this.options.auth.invalidate()) {
+      throw cloudFailure(CloudFailure.NotSent, {
+        service: this.options.service,
+        httpStatus: response.status,
+        message: `${request.operation}: not sent, the credentials were refused (${response.status}); they are dropped and the next attempt obtains fresh ones before it looks`,
+      });
+    }
+    if (response.status < 200 || response.status >= 300) {
+      throw this.classify(response.status, response.text, response.retryAfterMs);
+    }
+    if (!request.schema) return { status: response.status };
+    try {
+      return { status: response.status, data: this.parse(request, response.text) as never };
+    } catch (error) {
+      return {
+        status: response.status,
+        unreadable: error instanceof Error ? error.message : String(error),
+      };
+    }
+  }
+
   private urlOf(request: CloudRequest<z.ZodType | undefined>): string {
     const base = this.options.endpoint.replace(/\/+$/, '');
     const query = request.query ? `?${new URLSearchParams(request.query).toString()}` : '';
@@ -113,6 +177,7 @@ export class CloudClient {
     request: CloudRequest<z.ZodType | undefined>,
     url: string,
     body: string | undefined,
+    signal?: AbortSignal,
   ): Promise<{ status: number; text: string; retryAfterMs?: number }> {
     const started = Date.now();
     const baseHeaders: Record<string, string> = {
@@ -121,23 +186,36 @@ export class CloudClient {
     };
     let headers: Record<string, string>;
     try {
-      headers = await this.options.auth.authorize({
-        method: request.method,
-        url,
-        headers: baseHeaders,
-        body,
-      });
+      headers = await untilAborted(
+        this.options.auth.authorize({
+          method: request.method,
+          url,
+          headers: baseHeaders,
+          body,
+        }),
+        signal,
+      );
     } catch (error) {
-      // Credentials could not be had (IAM unreachable or busy): this request was never sent. Saying so matters
-      // for triggers, where a failure that might have reached the cloud makes the next attempt look first.
-      if (!isTransient(error)) throw error;
-      throw cloudFailure(CloudFailure.Busy, {
+      // Credentials could not be had (IAM unreachable or busy, or the send's deadline passed while waiting for
+      // them): this request was never sent. Saying so matters for triggers, where a failure that might have
+      // reached the cloud forbids sending again.
+      if (!isTransient(error) && !signal?.aborted) throw error;
+      throw cloudFailure(CloudFailure.NotSent, {
         service: this.options.service,
-        message: `${request.operation}: not sent, credentials unavailable (${error.message})`,
+        message: `${request.operation}: not sent, credentials unavailable (${signal?.aborted ? abortReason(signal) : (error as Error).message})`,
       });
     }
+    // Whether the connection to the cloud was made: before that, nothing of the request can have left this host.
+    const connection = { made: false };
     try {
-      const response = await this.http.request<string>({ method: request.method, url, headers, data: body });
+      const response = await this.http.request<string>({
+        method: request.method,
+        url,
+        headers,
+        data: body,
+        signal,
+        transport: connectionTracking(url, connection),
+      });
       this.observe(request, response.status, started);
       return {
         status: response.status,
@@ -146,7 +224,7 @@ export class CloudClient {
       };
     } catch (error) {
       this.observe(request, 'network', started);
-      throw this.networkFailure(request, error);
+      throw this.networkFailure(request, error, connection.made, signal);
     }
   }
 
@@ -160,12 +238,28 @@ export class CloudClient {
     });
   }
 
-  private networkFailure(request: CloudRequest<z.ZodType | undefined>, error: unknown) {
+  private networkFailure(
+    request: CloudRequest<z.ZodType | undefined>,
+    error: unknown,
+    connected: boolean,
+    signal?: AbortSignal,
+  ) {
     const code = error instanceof AxiosError ? error.code : undefined;
     const known = code && NETWORK_CODES.has(code);
-    const message = known
-      ? `${request.operation}: network error ${code} talking to ${this.options.endpoint}`
-      : `${request.operation}: request to ${this.options.endpoint} failed (${code ?? (error instanceof Error ? error.name : 'unknown error')})`;
+    const what = signal?.aborted
+      ? abortReason(signal)
+      : known
+        ? `network error ${code}`
+        : `failed (${code ?? (error instanceof Error ? error.name : 'unknown error')})`;
+    // Refused, unresolvable, or stopped before the connection was made: the request cannot have reached the cloud.
+    if ((code && NEVER_LEFT_CODES.has(code)) || !connected) {
+      return cloudFailure(CloudFailure.NotSent, {
+        service: this.options.service,
+        code,
+        message: `${request.operation}: not sent, no connection to ${this.options.endpoint} (${what})`,
+      });
+    }
+    const message = `${request.operation}: ${what} talking to ${this.options.endpoint}`;
     return cloudFailure(CloudFailure.Network, { service: this.options.service, code, message });
   }
 
@@ -224,6 +318,48 @@ export class CloudClient {
       retryAfterMs: type === CloudFailure.Throttled ? (retryAfterMs ?? 1000) : retryAfterMs,
     });
   }
+}
+
+/** An axios transport that records when the connection to the server is made (or reused, already connected). */
+function connectionTracking(url: string, connection: { made: boolean }) {
+  const secure = url.startsWith('https:');
+  const transport = secure ? https : http;
+  return {
+    request(options: http.RequestOptions, callback: (res: http.IncomingMessage) => void) {
+      const req = transport.request(options, callback);
+      req.once('socket', (socket: Socket) => {
+        if (!socket.connecting) connection.made = true;
+        else socket.once(secure ? 'secureConnect' : 'connect', () => (connection.made = true));
+      });
+      return req;
+    },
+  };
+}
+
+/** Resolves like `promise`, or rejects as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function abortReason(signal: AbortSignal): string {
+  // AbortSignal.timeout's reason is a DOMException named TimeoutError (not an Error subclass everywhere).
+  const reason = signal.reason as { name?: unknown } | undefined;
+  return reason?.name === 'TimeoutError' ? 'the send deadline passed' : 'cancelled';
 }
 
 /** Error bodies differ by service: DCS `error_code`/`error_msg`, others also `errCode`/`message` variants. */

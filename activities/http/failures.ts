@@ -50,6 +50,7 @@ export function isTransient(error: unknown): error is ApplicationFailure {
     CloudFailure.Throttled,
     CloudFailure.Server,
     CloudFailure.Network,
+    CloudFailure.NotSent,
   );
 }
 

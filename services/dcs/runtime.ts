@@ -8,10 +8,5 @@ export const dcsRuntime = defineRuntime({
   errorCodes: DCS_ERROR_CODES,
   // DCS answers `111400017` as well as `DCS.4017`.
   normalizeErrorCode: normalizeDcsErrorCode,
-  createActivities: (client, deps) =>
-    createDcsActivities({
-      api: dcsApi(client),
-      verifySettleMs: deps.verifySettleMs,
-      requestTimeoutMs: deps.requestTimeoutMs,
-    }),
+  createActivities: (client, deps) => createDcsActivities({ api: dcsApi(client), ...deps }),
 });

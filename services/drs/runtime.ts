@@ -8,6 +8,5 @@ export const drsRuntime = defineRuntime({
   errorCodes: DRS_ERROR_CODES,
   // DRS answers in the language asked for; English keeps error messages readable in outcomes and logs.
   headers: { 'X-Language': 'en-us' },
-  createActivities: (client, deps) =>
-    createDrsActivities({ api: drsApi(client), requestTimeoutMs: deps.requestTimeoutMs }),
+  createActivities: (client, deps) => createDrsActivities({ api: drsApi(client), ...deps }),
 });

@@ -6,6 +6,5 @@ import { defineRuntime } from '../runtime-types';
 export const dwsRuntime = defineRuntime({
   kind: 'dws',
   errorCodes: DWS_ERROR_CODES,
-  createActivities: (client, deps) =>
-    createDwsActivities({ api: dwsApi(client), requestTimeoutMs: deps.requestTimeoutMs }),
+  createActivities: (client, deps) => createDwsActivities({ api: dwsApi(client), ...deps }),
 });

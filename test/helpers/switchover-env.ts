@@ -103,6 +103,8 @@ export async function createSwitchoverTestEnv(
     SWITCHOVER_IAM_ENDPOINT: sim.url,
     SWITCHOVER_AUTH_TOKEN: 'sim-token',
     SWITCHOVER_REQUEST_TIMEOUT_MS: '3000',
+    // After an ambiguous trigger, look 5 s (default 120 s) before ending unknown: keeps those tests short.
+    SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS: '5000',
     SWITCHOVER_AUDIT_FILE: auditFile,
     ...options.workerEnv,
   });

@@ -261,7 +261,7 @@ describe('dwsDisasterRecoverySwitchover', () => {
     });
     expect(outcome.status).toBe('unknown');
     expect(outcome.triggered).toBe(true);
-    expect(outcome.message).toMatch(/may have been sent.*still 'abnormal' as before, which cannot tell/);
+    expect(outcome.message).toMatch(/may have been sent.*no switch of the DR appeared.*may still happen/);
     expect(triggers(disasterRecoveryId).map((r) => r.status)).toEqual(['reset']);
     expect(dr(disasterRecoveryId).events).toHaveLength(0);
   });

@@ -137,7 +137,7 @@ describe('2. DCS numeric error codes', () => {
       task: 'BACKUPING',
       errorCodeSpelling: 'numeric',
     });
-    const error = await failure(dcs().swap(P, 'num-1'));
+    const error = await failure(dcs().swap(P, 'num-1', { deadlineMs: 10_000 }));
     expect(error.type).toBe(CloudFailure.Busy);
     expect(error.nonRetryable).toBe(false);
     expect(cloudErrorOf(error)).toMatchObject({ code: 'DCS.4017', httpStatus: 400 });
@@ -196,8 +196,8 @@ describe('4. DRS error codes', () => {
 
   it('DRS.M01504 with 202 (another operation is being performed) is busy, and nothing new is started', async () => {
     sim.control.createDrsJob({ projectId: P, jobId: 'job-1', behaviour: { result: 'STUCK' } });
-    await drs().switchVip(P, 'job-1', 'target');
-    const error = await failure(drs().switchVip(P, 'job-1', 'target'));
+    await drs().switchVip(P, 'job-1', 'target', { deadlineMs: 10_000 });
+    const error = await failure(drs().switchVip(P, 'job-1', 'target', { deadlineMs: 10_000 }));
     expect(error.type).toBe(CloudFailure.Busy);
     expect(cloudErrorOf(error)).toMatchObject({ code: 'DRS.M01504', httpStatus: 202 });
     expect(sim.control.getDrsJob('job-1')?.switchStatus).toBe('SWITCH_VIP_START');

@@ -10,6 +10,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { PolicyAnswer, PolicyQuestion } from '../../activities/safety';
+import { createValidateActivities } from '../../activities/validate';
 import {
   awaitOutcome,
   decideApproval,
@@ -114,6 +115,8 @@ function stubActivities(): Record<string, (...args: never[]) => Promise<unknown>
     async recordOutcome(outcome: SwitchoverOutcome): Promise<void> {
       counted(outcome.resourceId).record += 1;
     },
+    // Input validation is pure (no I/O): the real one, as the workflow runs it (a local activity).
+    ...createValidateActivities(),
   };
   for (const kind of SWITCHOVER_KINDS) {
     const names = SWITCHOVER_DEFINITIONS[kind].phases;
@@ -239,13 +242,13 @@ describe('the switchover skeleton with stubbed activities', () => {
     expect(counts(calls)).toEqual({ preflight: 1, trigger: 0, await: 0, verify: 0, record: 1 });
   });
 
-  test('a definite refusal of the trigger is failed, not triggered, and not sent again', async () => {
+  test('a definite refusal of the trigger is rejected (nothing was sent), not triggered, and not sent again', async () => {
     const { outcome, calls } = await run({
       trigger: () => {
         throw permanent();
       },
     });
-    expect(outcome.status).toBe('failed');
+    expect(outcome.status).toBe('rejected');
     expect(outcome.triggered).toBe(false);
     expect(outcome.cloudError).toEqual(cloudError);
     expect(counts(calls)).toEqual({ preflight: 1, trigger: 1, await: 0, verify: 0, record: 1 });
@@ -309,11 +312,11 @@ describe('the switchover skeleton with stubbed activities', () => {
     expect(counts(calls)).toEqual({ preflight: 1, trigger: 1, await: 1, verify: 0, record: 1 });
   });
 
-  test('a switch reported done that verify finds not switched is failed', async () => {
+  test('a switch reported done that verify finds not switched is unknown (never failed: it may have happened)', async () => {
     const { outcome, calls } = await run({
       verify: () => ({ ok: false, summary: 'the master did not move', facts: {} }),
     });
-    expect(outcome.status).toBe('failed');
+    expect(outcome.status).toBe('unknown');
     expect(outcome.triggered).toBe(true);
     expect(outcome.message).toContain('the master did not move');
     expect(counts(calls)).toEqual({ preflight: 1, trigger: 1, await: 1, verify: 1, record: 1 });

@@ -89,24 +89,28 @@ export function nextBackoffIntervalMs(intervalMs: number, settings: ScheduleSett
   return Math.min(settings.maxIntervalMs, Math.round(intervalMs * BACKOFF));
 }
 
-/** Poll times (ms after the trigger) the schedule makes for a switch lasting `durationMs`; for benchmarks. */
+/**
+ * The schedule played against a switch lasting `durationMs` (for benchmarks and tests): how many polls it makes,
+ * when it sees the end and when it last saw the switch running (ms after the trigger). Each answer arrives
+ * `latencyMs` after its poll; the poller starts `startMs` after the trigger.
+ */
 export function simulateSchedule(
   durationMs: number,
   settings: ScheduleSettings,
   estimate?: DurationEstimate,
   options: { startMs?: number; latencyMs?: number; maxPolls?: number } = {},
-): { polls: number; detectedAtMs: number } {
+): { polls: number; detectedAtMs: number; lastRunningAtMs?: number } {
   let t = options.startMs ?? 0;
   let interval = settings.firstIntervalMs;
+  let lastRunningAtMs: number | undefined;
   const latency = options.latencyMs ?? 0;
   for (let polls = 1; polls <= (options.maxPolls ?? 10_000); polls++) {
-    // The cloud answers at t + latency; the answer is seen then.
-    if (t + latency >= durationMs) return { polls, detectedAtMs: t + latency };
-    t +=
-      latency + nextPollDelayMs({ elapsedMs: t + latency, backoffIntervalMs: interval }, settings, estimate);
+    if (t + latency >= durationMs) return { polls, detectedAtMs: t + latency, lastRunningAtMs };
+    lastRunningAtMs = t;
+    t += latency + nextPollDelayMs({ elapsedMs: t + latency, backoffIntervalMs: interval }, settings, estimate);
     interval = nextBackoffIntervalMs(interval, settings);
   }
-  return { polls: options.maxPolls ?? 10_000, detectedAtMs: Number.POSITIVE_INFINITY };
+  return { polls: options.maxPolls ?? 10_000, detectedAtMs: Number.POSITIVE_INFINITY, lastRunningAtMs };
 }
 
 // ---- learning from recorded outcomes ----

@@ -30,6 +30,8 @@ export interface SimulatorOptions {
    * is valid for that project only; without, for the project named in `X-Project-Id` (any if absent).
    */
   accessKeys?: Array<{ accessKey: string; secretKey: string; projectId?: string }>;
+  /** Requests kept in the request log (oldest dropped first); default 10000. Benchmarks count more. */
+  requestLogLimit?: number;
 }
 
 export interface RunningSimulator {
@@ -58,7 +60,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     options.accessKeys ?? [DEFAULT_ACCESS_KEY],
   );
   const faults = new FaultStore();
-  const log = new RequestLog();
+  const log = new RequestLog(options.requestLogLimit);
   const dcs = new DcsStore(clock);
   const dws = new DwsStore(clock);
   const drs = new DrsStore(clock);

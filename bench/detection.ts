@@ -19,7 +19,18 @@ import {
   type ScheduleSettings,
 } from '../activities/poll-schedule';
 import { startSwitchover } from '../client';
-import { load, mean, percentile, pool, PROJECT, seconds, startWorkers, table, waitClosed, type Infra } from './lib';
+import {
+  load,
+  mean,
+  percentile,
+  pool,
+  PROJECT,
+  seconds,
+  startWorkers,
+  table,
+  waitClosed,
+  type Infra,
+} from './lib';
 import { seedHistory } from './scale';
 
 /** Small deterministic PRNG (mulberry32), so every run computes the same mix. */
@@ -33,8 +44,16 @@ function rng(seed: number): () => number {
   };
 }
 
-const PROJECT_DEFAULT: ScheduleSettings = { ...DEFAULT_SCHEDULE, firstIntervalMs: 2_000, maxIntervalMs: 30_000 };
-const fixed = (ms: number): ScheduleSettings => ({ ...DEFAULT_SCHEDULE, firstIntervalMs: ms, maxIntervalMs: ms });
+const PROJECT_DEFAULT: ScheduleSettings = {
+  ...DEFAULT_SCHEDULE,
+  firstIntervalMs: 2_000,
+  maxIntervalMs: 30_000,
+};
+const fixed = (ms: number): ScheduleSettings => ({
+  ...DEFAULT_SCHEDULE,
+  firstIntervalMs: ms,
+  maxIntervalMs: ms,
+});
 /** The await activity starts this long after the trigger; each answer takes this long. */
 const START_MS = 150;
 const LATENCY_MS = 30;
@@ -67,7 +86,10 @@ function computed(jitter: number): string[][] {
       for (let run = 0; run < 4; run++) {
         const d = base * (1 + jitter * (2 * random() - 1));
         const estimate: DurationEstimate | undefined = estimateFrom(samples.slice(-5), 'resource');
-        const seen = simulateSchedule(d, PROJECT_DEFAULT, estimate, { startMs: START_MS, latencyMs: LATENCY_MS });
+        const seen = simulateSchedule(d, PROJECT_DEFAULT, estimate, {
+          startMs: START_MS,
+          latencyMs: LATENCY_MS,
+        });
         samples.push({ lowMs: seen.lastRunningAtMs ?? 0, highMs: seen.detectedAtMs });
         const add = (x: Tally, s: { polls: number; detectedAtMs: number }) => {
           x.delays.push(s.detectedAtMs - d);
@@ -76,13 +98,23 @@ function computed(jitter: number): string[][] {
         if (run === 0) {
           add(t.cold, seen);
           // A resource never switched before, on a kind with history: the kind-wide estimate.
-          const kindEstimate = kindSamples.length >= 3 ? estimateFrom(kindSamples.slice(-200), 'kind') : undefined;
-          add(t.kind, simulateSchedule(d, PROJECT_DEFAULT, kindEstimate, { startMs: START_MS, latencyMs: LATENCY_MS }));
+          const kindEstimate =
+            kindSamples.length >= 3 ? estimateFrom(kindSamples.slice(-200), 'kind') : undefined;
+          add(
+            t.kind,
+            simulateSchedule(d, PROJECT_DEFAULT, kindEstimate, { startMs: START_MS, latencyMs: LATENCY_MS }),
+          );
         }
         if (run === 3) {
           add(t.warm, seen);
-          add(t.fixed10, simulateSchedule(d, fixed(10_000), undefined, { startMs: START_MS, latencyMs: LATENCY_MS }));
-          add(t.fixed1, simulateSchedule(d, fixed(1_000), undefined, { startMs: START_MS, latencyMs: LATENCY_MS }));
+          add(
+            t.fixed10,
+            simulateSchedule(d, fixed(10_000), undefined, { startMs: START_MS, latencyMs: LATENCY_MS }),
+          );
+          add(
+            t.fixed1,
+            simulateSchedule(d, fixed(1_000), undefined, { startMs: START_MS, latencyMs: LATENCY_MS }),
+          );
         }
         kindSamples.push(samples[samples.length - 1]);
       }
@@ -117,8 +149,18 @@ async function real(infra: Infra, perPoller: number): Promise<string[][]> {
   const random = rng(7);
   const pollers: RealPoller[] = [
     { name: 'project, learned (resource history)', queue: `det-learned-${tag}`, input: {}, learned: true },
-    { name: 'fixed 10 s', queue: `det-fixed10-${tag}`, input: { pollIntervalSeconds: 10, maxPollIntervalSeconds: 10 }, learned: false },
-    { name: 'fixed 1 s', queue: `det-fixed1-${tag}`, input: { pollIntervalSeconds: 1, maxPollIntervalSeconds: 1 }, learned: false },
+    {
+      name: 'fixed 10 s',
+      queue: `det-fixed10-${tag}`,
+      input: { pollIntervalSeconds: 10, maxPollIntervalSeconds: 10 },
+      learned: false,
+    },
+    {
+      name: 'fixed 1 s',
+      queue: `det-fixed1-${tag}`,
+      input: { pollIntervalSeconds: 1, maxPollIntervalSeconds: 1 },
+      learned: false,
+    },
   ];
   // Same durations for each poller: 5-30 s (kept short so the run takes about a minute), 5 % jitter per run.
   const bases = Array.from({ length: perPoller }, () => 5_000 + random() * 25_000);
@@ -151,7 +193,12 @@ async function real(infra: Infra, perPoller: number): Promise<string[][]> {
       startSwitchover(
         infra.client,
         'dcs',
-        { projectId: PROJECT, instanceId: started[i].instanceId, swapMode: 'async', ...started[i].poller.input },
+        {
+          projectId: PROJECT,
+          instanceId: started[i].instanceId,
+          swapMode: 'async',
+          ...started[i].poller.input,
+        },
         { taskQueue: started[i].poller.queue },
       ),
     );
@@ -185,7 +232,9 @@ async function real(infra: Infra, perPoller: number): Promise<string[][]> {
 }
 
 export async function runDetection(infra: Infra, perPoller: number): Promise<void> {
-  console.log('\n== 2. detection: switch end -> the workflow notices it, and cloud calls of the await per switchover');
+  console.log(
+    '\n== 2. detection: switch end -> the workflow notices it, and cloud calls of the await per switchover',
+  );
   const header = ['durations', 'poller', 'detect p50', 'detect p95', 'calls'];
   for (const jitter of [0.02, 0.05, 0.1]) {
     console.log(
@@ -194,6 +243,8 @@ export async function runDetection(infra: Infra, perPoller: number): Promise<voi
     );
     console.log(table(header, computed(jitter)));
   }
-  console.log(`\nB. real run on the simulator (${perPoller} switchovers per poller, the three pollers at once)`);
+  console.log(
+    `\nB. real run on the simulator (${perPoller} switchovers per poller, the three pollers at once)`,
+  );
   console.log(table([...header, 'note'], await real(infra, perPoller)));
 }

@@ -67,7 +67,11 @@ export async function startWorkers(
   const children: ChildProcess[] = [];
   const ready: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'worker-process.ts')], {
+    // BENCH_WORKER_JS: the compiled worker (npm run build: dist/bench/worker-process.js), as production runs it;
+    // otherwise the TypeScript source through tsx (its compiler adds to the worker's memory).
+    const script = process.env.BENCH_WORKER_JS;
+    const args = script ? [script] : ['--require', 'tsx/cjs', path.join(__dirname, 'worker-process.ts')];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -78,6 +82,8 @@ export async function startWorkers(
         SWITCHOVER_AUDIT_FILE: path.join(infra.dir, `audit-${taskQueue}.jsonl`),
         SWITCHOVER_COOLDOWN_MINUTES: '0',
         BENCH_WORKFLOW_BUNDLE: infra.bundlePath,
+        // Node flags of the worker processes only (e.g. --max-old-space-size=...), not of the benchmark.
+        NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,12 +158,20 @@ export async function runsOn(client: Client, taskQueue: string): Promise<RunReco
 }
 
 /** Waits until `n` workflows on `taskQueue` are closed (visibility count), polling every 250 ms. */
-export async function waitClosed(client: Client, taskQueue: string, n: number, timeoutMs: number): Promise<void> {
+export async function waitClosed(
+  client: Client,
+  taskQueue: string,
+  n: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { count } = await client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`);
+    const { count } = await client.workflow.count(
+      `TaskQueue = '${taskQueue}' AND ExecutionStatus != 'Running'`,
+    );
     if (count >= n) return;
-    if (Date.now() > deadline) throw new Error(`only ${count} of ${n} workflows closed on ${taskQueue} in time`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${count} of ${n} workflows closed on ${taskQueue} in time`);
     await sleep(250);
   }
 }
@@ -196,7 +210,8 @@ export function load(): string {
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -226,7 +241,11 @@ export async function phaseBreakdown(
       const ms = tsToMs(event.eventTime);
       const eventId = Number(event.eventId);
       if (type === 'ACTIVITY_TASK_SCHEDULED') {
-        at.set(eventId, { type, ms, name: event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?' });
+        at.set(eventId, {
+          type,
+          ms,
+          name: event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?',
+        });
       } else if (type === 'ACTIVITY_TASK_STARTED') {
         const s = at.get(Number(event.activityTaskStartedEventAttributes?.scheduledEventId));
         if (s) s.started = ms;

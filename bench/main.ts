@@ -40,13 +40,19 @@ async function main(): Promise<void> {
   const infra = await startInfra();
   try {
     if (suites.includes('scale')) {
-      console.log(`\n== 1. scale: concurrent DCS switchovers vs the one-activity floor (history ${history ? 'seeded' : 'none'})`);
+      console.log(
+        `\n== 1. scale: concurrent DCS switchovers vs the one-activity floor (history ${history ? 'seeded' : 'none'})`,
+      );
       const rows: string[][] = [];
       let k = 0;
       for (const jobS of jobs)
         for (const n of sizes)
           for (const workers of workerCounts) {
-            const row = await runScaleCase(infra, { n, jobMs: jobS * 1000, workers, history }, `${Date.now().toString(36)}-${k++}`);
+            const row = await runScaleCase(
+              infra,
+              { n, jobMs: jobS * 1000, workers, history },
+              `${Date.now().toString(36)}-${k++}`,
+            );
             const line = describeScaleRow(row);
             rows.push(line);
             console.log(`${table(SCALE_HEADER, [line])}\n   (${row.load})\n${row.breakdown}\n`);

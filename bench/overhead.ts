@@ -30,7 +30,8 @@ export async function runOverhead(infra: Infra): Promise<void> {
       { taskQueue },
     );
     const outcome = await awaitOutcome(handle);
-    if (outcome.status !== 'succeeded') throw new Error(`zero-duration switch ${instanceId}: ${outcome.status}`);
+    if (outcome.status !== 'succeeded')
+      throw new Error(`zero-duration switch ${instanceId}: ${outcome.status}`);
     return Date.now() - started;
   };
   try {

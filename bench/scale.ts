@@ -103,10 +103,17 @@ export async function runScaleCase(infra: Infra, c: ScaleCase, tag: string): Pro
   if (c.history) seedHistory(auditFile, ids, c.jobMs);
   infra.sim.control.clearRequests();
   const switchover = await runBatch(infra, c, queue, (i) =>
-    startSwitchover(infra.client, 'dcs', { projectId: PROJECT, instanceId: ids[i], swapMode: 'async' }, { taskQueue: queue }),
+    startSwitchover(
+      infra.client,
+      'dcs',
+      { projectId: PROJECT, instanceId: ids[i], swapMode: 'async' },
+      { taskQueue: queue },
+    ),
   );
   const calls = infra.sim.control.requests({ service: 'dcs' }).length;
-  const outcomes = (await readAuditFile(auditFile)).filter((o) => o.workflowId.startsWith(`dcs:${PROJECT}:sc-${tag}-`));
+  const outcomes = (await readAuditFile(auditFile)).filter((o) =>
+    o.workflowId.startsWith(`dcs:${PROJECT}:sc-${tag}-`),
+  );
   const sample = switchover.workflowIds.filter((_, i) => i % Math.max(1, Math.floor(c.n / 20)) === 0);
   const breakdown = describeBreakdown(await phaseBreakdown(infra.client, sample));
   return {

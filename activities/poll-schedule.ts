@@ -42,6 +42,8 @@ export const DEFAULT_SCHEDULE = {
 } as const;
 
 export const BACKOFF = 1.5;
+/** The simple poller the dense budget is measured against (the Terraform provider's 10 s). */
+const FIXED_POLLER_MS = 10_000;
 
 /** The dense window [fromMs, untilMs) after the trigger and its interval, for an estimate. */
 export function denseWindow(
@@ -49,11 +51,20 @@ export function denseWindow(
   settings: ScheduleSettings,
 ): { fromMs: number; untilMs: number; intervalMs: number } {
   const dense = Math.min(settings.denseIntervalMs, settings.firstIntervalMs);
-  // The lead grows a little with the duration (clock skew and queueing scale with it), never below leadMs.
-  const lead = Math.max(settings.leadMs, Math.round(estimate.expectedMs * 0.02));
-  const fromMs = Math.max(0, estimate.lowMs - lead);
-  const untilMs = Math.max(fromMs + dense, estimate.highMs + lead);
-  const intervalMs = Math.max(dense, Math.ceil((untilMs - fromMs) / Math.max(1, settings.maxDensePolls)));
+  // A few earlier switches span less than the next one may: widen by half their spread on each side; the
+  // lead also grows a little with the duration (queueing, clock skew), never below leadMs.
+  const margin = Math.max(
+    settings.leadMs,
+    Math.round(estimate.expectedMs * 0.05),
+    Math.round((estimate.highMs - estimate.lowMs) / 2),
+  );
+  const fromMs = Math.max(0, estimate.lowMs - margin);
+  const untilMs = Math.max(fromMs + dense, estimate.highMs + margin);
+  // The poll budget: maxDensePolls, or what a fixed 10 s poller would spend on the whole switch if more.
+  const budget = Math.max(1, settings.maxDensePolls, Math.floor(estimate.expectedMs / FIXED_POLLER_MS));
+  const spread = Math.ceil((untilMs - fromMs) / budget);
+  // Never sparser than the backoff's cap, never denser than the dense interval.
+  const intervalMs = Math.max(dense, Math.min(spread, settings.maxIntervalMs));
   return { fromMs, untilMs, intervalMs };
 }
 
@@ -107,7 +118,8 @@ export function simulateSchedule(
   for (let polls = 1; polls <= (options.maxPolls ?? 10_000); polls++) {
     if (t + latency >= durationMs) return { polls, detectedAtMs: t + latency, lastRunningAtMs };
     lastRunningAtMs = t;
-    t += latency + nextPollDelayMs({ elapsedMs: t + latency, backoffIntervalMs: interval }, settings, estimate);
+    t +=
+      latency + nextPollDelayMs({ elapsedMs: t + latency, backoffIntervalMs: interval }, settings, estimate);
     interval = nextBackoffIntervalMs(interval, settings);
   }
   return { polls: options.maxPolls ?? 10_000, detectedAtMs: Number.POSITIVE_INFINITY, lastRunningAtMs };
@@ -157,6 +169,11 @@ export function estimateFrom(
   basis: DurationEstimate['basis'],
 ): DurationEstimate | undefined {
   if (samples.length === 0) return undefined;
+  if (basis === 'resource') {
+    // A bracket from coarse polling (a cold start's backoff) is wide; once tighter ones exist it only blurs them.
+    const widest = 3 * Math.max(250, Math.min(...samples.map((s) => s.highMs - s.lowMs)));
+    samples = samples.filter((s) => s.highMs - s.lowMs <= widest);
+  }
   const lows = samples.map((s) => s.lowMs).sort((a, b) => a - b);
   const highs = samples.map((s) => s.highMs).sort((a, b) => a - b);
   const mids = samples.map((s) => (s.lowMs + s.highMs) / 2).sort((a, b) => a - b);

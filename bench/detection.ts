@@ -64,7 +64,7 @@ interface Tally {
 }
 const tally = (): Tally => ({ delays: [], calls: [] });
 
-function computed(jitter: number): string[][] {
+export function computed(jitter: number): string[][] {
   const random = rng(14);
   const groups = [
     { name: 'DCS 5-120 s', resources: 400, minMs: 5_000, maxMs: 120_000 },

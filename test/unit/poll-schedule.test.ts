@@ -42,7 +42,8 @@ describe('nextPollDelayMs', () => {
   it('with a learned 60 s switch: one look at once, a quiet sleep, then 1 s polls around the end', () => {
     const times = pollTimes(sixty, 63_000);
     const window = denseWindow(sixty, settings);
-    expect(window.fromMs).toBe(59_000 - 1_200); // lead: 2 % of 60 s (> 1 s)
+    // margin: 5 % of 60 s (more than the 1 s lead and half the 2 s spread of earlier switches)
+    expect(window).toEqual({ fromMs: 56_000, untilMs: 64_000, intervalMs: 1_000 });
     expect(times[0]).toBe(0);
     expect(times[1]).toBe(window.fromMs);
     // Dense part: consecutive polls 1 s apart from 57.8 s until past the latest plausible end.
@@ -58,7 +59,7 @@ describe('nextPollDelayMs', () => {
     const late = gaps.slice(-3);
     expect(late.every((gap) => gap === 30_000)).toBe(true);
     // growing, never shrinking, after the window
-    const afterWindow = gaps.slice(gaps.findIndex((_gap, i) => times[i] >= 62_200));
+    const afterWindow = gaps.slice(gaps.findIndex((_gap, i) => times[i] >= 64_000));
     for (let i = 1; i < afterWindow.length; i++)
       expect(afterWindow[i]).toBeGreaterThanOrEqual(afterWindow[i - 1]);
   });
@@ -78,16 +79,31 @@ describe('nextPollDelayMs', () => {
   });
 
   it('a short first interval (tests) shortens the dense one, within the poll budget', () => {
+    // (the budget: maxDensePolls, or a fixed 10 s poller's calls over the whole switch if more)
     const fast = { ...settings, firstIntervalMs: 200 };
-    // window 57.8-62.2 s = 4.4 s over at most 8 polls: 550 ms (not the default 1 s)
-    expect(denseWindow(sixty, fast).intervalMs).toBe(550);
+    // window 56-64 s = 8 s over at most 8 polls: 1 s, the budget rules
+    expect(denseWindow(sixty, fast).intervalMs).toBe(1_000);
     const tight = { ...fast, maxDensePolls: 100 };
     expect(denseWindow(sixty, tight).intervalMs).toBe(200);
   });
 
+  it('a switch of minutes (DWS) gets at most the calls a fixed 10 s poller would spend on it', () => {
+    const eightMinutes: DurationEstimate = {
+      basis: 'resource',
+      samples: 3,
+      lowMs: 470_000,
+      expectedMs: 480_000,
+      highMs: 490_000,
+    };
+    const window = denseWindow(eightMinutes, settings);
+    expect(window).toEqual({ fromMs: 446_000, untilMs: 514_000, intervalMs: Math.ceil(68_000 / 48) });
+    const inWindow = pollTimes(eightMinutes, 600_000).filter((t) => t >= window.fromMs && t < window.untilMs);
+    expect(inWindow.length).toBeLessThanOrEqual(48);
+  });
+
   it('resumes the same schedule from the elapsed time alone (a retried attempt on another worker)', () => {
     const a = nextPollDelayMs({ elapsedMs: 30_000, backoffIntervalMs: 2_000 }, settings, sixty);
-    expect(a).toBe(57_800 - 30_000);
+    expect(a).toBe(56_000 - 30_000);
   });
 });
 
@@ -149,6 +165,17 @@ describe('learning durations from recorded outcomes', () => {
         resourceId: 'r1',
       }),
     ).toMatchObject({ basis: 'kind' });
+  });
+
+  it("a cold start's coarse bracket is dropped once tighter ones exist", () => {
+    const coarse = { lowMs: 10_000, highMs: 40_000 };
+    const tight = { lowMs: 29_800, highMs: 30_200 };
+    expect(estimateFrom([coarse, tight], 'resource')).toMatchObject({
+      lowMs: 29_800,
+      highMs: 30_200,
+      samples: 1,
+    });
+    expect(estimateFrom([coarse], 'resource')).toMatchObject({ lowMs: 10_000, highMs: 40_000 });
   });
 
   it('estimateFrom: min/max for a resource, p10/p90 for a kind', () => {

@@ -1,10 +1,10 @@
 /**
  * When to look at a switch in progress: pure functions, no I/O, unit-tested on their own.
  *
- * Without history the schedule is the classic backoff (first interval, ×1.5, capped). With a learned duration
- * (how long this resource's, or this kind's, earlier switches took) the poller looks once right away (an
- * instant refusal or failure), then sleeps through the quiet part of the switch, polls densely around the
- * expected end, and backs off again should the switch run over. Every delay is a function of the time since the
+ * Without history the schedule is the classic backoff (first interval, ×1.5, capped), first look at once. With a
+ * learned duration (how long this resource's, or this kind's, earlier switches took) the poller sleeps through
+ * the quiet part of the switch, polls densely around the expected end, and backs off again should the switch
+ * run over. Every delay is a function of the time since the
  * trigger, so a retried await activity resumes the same schedule.
  */
 import type { SwitchoverOutcome } from '../domain/outcome';
@@ -68,6 +68,19 @@ export function denseWindow(
   return { fromMs, untilMs, intervalMs };
 }
 
+/**
+ * How long to wait before the first poll: none without an estimate (an instant failure is seen at once); with
+ * one, until the dense window (an early failure is then seen there, not at once: one call less per switch).
+ */
+export function firstPollDelayMs(
+  elapsedMs: number,
+  settings: ScheduleSettings,
+  estimate?: DurationEstimate,
+): number {
+  if (!estimate) return 0;
+  return Math.max(0, denseWindow(estimate, settings).fromMs - elapsedMs);
+}
+
 export interface ScheduleState {
   /** ms since the trigger, now. */
   elapsedMs: number;
@@ -112,6 +125,7 @@ export function simulateSchedule(
   options: { startMs?: number; latencyMs?: number; maxPolls?: number } = {},
 ): { polls: number; detectedAtMs: number; lastRunningAtMs?: number } {
   let t = options.startMs ?? 0;
+  t += firstPollDelayMs(t, settings, estimate);
   let interval = settings.firstIntervalMs;
   let lastRunningAtMs: number | undefined;
   const latency = options.latencyMs ?? 0;

@@ -6,6 +6,7 @@ import { currentLearnedTiming, type LearnedTiming } from './learned-durations';
 import {
   DEFAULT_SCHEDULE,
   END_SEEN_AT,
+  firstPollDelayMs,
   LAST_RUNNING_AT,
   nextBackoffIntervalMs,
   nextPollDelayMs,
@@ -78,6 +79,13 @@ export async function pollUntilDone(options: PollOptions): Promise<AwaitReport> 
     firstIntervalMs: options.firstIntervalMs,
     maxIntervalMs: options.maxIntervalMs,
   };
+
+  if (!resumed && learned) {
+    // With a learned duration the first look waits for the dense window (a resumed attempt looks at once).
+    const quietMs = firstPollDelayMs(now() - learned.triggeredAt, settings, learned.estimate);
+    const remaining = options.deadlineAt - now();
+    if (quietMs > 0 && remaining > 0) await sleepWithHeartbeats(Math.min(quietMs, remaining), progress);
+  }
 
   let lastCloudError: CloudError | undefined;
   for (;;) {

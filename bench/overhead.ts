@@ -3,7 +3,18 @@
  * start call to its outcome, one at a time and 50 at once, on one worker process with the default tuning.
  */
 import { awaitOutcome, startSwitchover } from '../client';
-import { load, percentile, pool, PROJECT, seconds, startWorkers, table, type Infra } from './lib';
+import {
+  describeBreakdown,
+  load,
+  phaseBreakdown,
+  percentile,
+  pool,
+  PROJECT,
+  seconds,
+  startWorkers,
+  table,
+  type Infra,
+} from './lib';
 
 const SINGLE = 20;
 const CONCURRENT = 50;
@@ -15,8 +26,10 @@ export async function runOverhead(infra: Infra): Promise<void> {
   const taskQueue = `overhead-${tag}`;
   const workers = await startWorkers(infra, 1, taskQueue);
   let n = 0;
+  const ids: string[] = [];
   const once = async (): Promise<number> => {
     const instanceId = `zero-${tag}-${n++}`;
+    ids.push(`dcs:${PROJECT}:${instanceId}`);
     infra.sim.control.createDcsInstance({
       projectId: PROJECT,
       instanceId,
@@ -59,6 +72,8 @@ export async function runOverhead(infra: Infra): Promise<void> {
         ],
       ),
     );
+    console.log(`where the time goes, ${CONCURRENT} at once (a sample of 20 of the last round):`);
+    console.log(describeBreakdown(await phaseBreakdown(infra.client, ids.slice(-20))));
   } finally {
     await workers.stop();
   }

@@ -2,6 +2,7 @@ import {
   DEFAULT_SCHEDULE,
   denseWindow,
   estimateFrom,
+  firstPollDelayMs,
   learnDuration,
   nextPollDelayMs,
   sampleOf,
@@ -51,6 +52,12 @@ describe('nextPollDelayMs', () => {
     for (let i = 1; i < dense.length; i++) expect(dense[i] - dense[i - 1]).toBe(1_000);
     expect(dense.at(-1)! + 1_000).toBeGreaterThanOrEqual(61_000);
     expect(times.length).toBeLessThan(pollTimes(undefined, 63_000).length + 3);
+  });
+
+  it('the first look waits for the dense window with history, and is immediate without', () => {
+    expect(firstPollDelayMs(150, settings, sixty)).toBe(56_000 - 150);
+    expect(firstPollDelayMs(58_000, settings, sixty)).toBe(0);
+    expect(firstPollDelayMs(150, settings)).toBe(0);
   });
 
   it('backs off again when the switch runs over, up to the cap', () => {

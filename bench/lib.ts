@@ -30,7 +30,8 @@ export async function startInfra(): Promise<Infra> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const { code } = await bundleWorkflowCode({
-    workflowsPath: path.join(__dirname, 'workflows.ts'),
+    // BENCH_WORKFLOWS: another workflow module for the bundle (experiments, e.g. what the bundle costs per workflow).
+    workflowsPath: path.join(__dirname, process.env.BENCH_WORKFLOWS ?? 'workflows.ts'),
     logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
   });
   const bundlePath = path.join(dir, 'workflow-bundle.js');
@@ -54,6 +55,8 @@ export interface Workers {
   pids: number[];
   /** Peak resident set size of each worker process so far (VmHWM), MB. */
   peakRssMb(): number[];
+  /** CPU time (user + system) each worker process has used so far, seconds: independent of the machine's load. */
+  cpuSeconds(): number[];
   stop(): Promise<void>;
 }
 
@@ -106,6 +109,7 @@ export async function startWorkers(
   return {
     pids: children.map((c) => c.pid!),
     peakRssMb: () => children.map((c) => vmHwmMb(c.pid!)),
+    cpuSeconds: () => children.map((c) => cpuSeconds(c.pid!)),
     async stop() {
       await Promise.all(
         children.map(
@@ -129,6 +133,18 @@ export function vmHwmMb(pid: number): number {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0);
     return kb / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU time (utime + stime) of a process from /proc/<pid>/stat, seconds. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11], fields[12]: utime, stime in clock ticks (fields counted from the state, the 3rd stat field)
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
   }

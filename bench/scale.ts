@@ -36,6 +36,8 @@ export interface BatchResult {
   events: number[];
   statuses: Record<string, number>;
   peakRssMb: number[];
+  /** Worker CPU seconds (all processes) per workflow: what the machine's load does not change. */
+  cpuMsPerWorkflow: number;
   workflowIds: string[];
 }
 
@@ -48,6 +50,7 @@ async function runBatch(
   start: (i: number) => Promise<unknown>,
 ): Promise<BatchResult> {
   const workers = await startWorkers(infra, c.workers, taskQueue);
+  const cpuBefore = workers.cpuSeconds().reduce((a, b) => a + b, 0);
   try {
     const t0 = Date.now();
     await pool(c.n, START_CONCURRENCY, start);
@@ -61,6 +64,7 @@ async function runBatch(
       events: runs.map((r) => r.historyLength),
       statuses,
       peakRssMb: workers.peakRssMb(),
+      cpuMsPerWorkflow: ((workers.cpuSeconds().reduce((a, b) => a + b, 0) - cpuBefore) * 1000) / c.n,
       workflowIds: runs.map((r) => r.workflowId),
     };
   } finally {
@@ -90,6 +94,20 @@ export async function runScaleCase(infra: Infra, c: ScaleCase, tag: string): Pro
     }),
   );
 
+  if (process.env.BENCH_FLOOR_ONLY) {
+    console.log(
+      `floor only (${c.n}): makespan ${seconds(floor.makespanMs)}, peak RSS ${floor.peakRssMb.map((m) => m.toFixed(0)).join('+')} MB, worker CPU ${floor.cpuMsPerWorkflow.toFixed(1)} ms per workflow`,
+    );
+    return {
+      c,
+      breakdown: '',
+      switchover: floor,
+      floor,
+      callsPerSwitchover: 0,
+      pollsPerSwitchover: 0,
+      load: loadBefore,
+    };
+  }
   const queue = `scale-${tag}`;
   const ids = Array.from({ length: c.n }, (_, i) => `sc-${tag}-${i}`);
   for (const instanceId of ids) {
@@ -176,6 +194,7 @@ export function describeScaleRow(r: ScaleRow): string[] {
     r.pollsPerSwitchover.toFixed(1),
     s.peakRssMb.map((m) => m.toFixed(0)).join('+') + ' MB',
     f.peakRssMb.map((m) => m.toFixed(0)).join('+') + ' MB',
+    `${s.cpuMsPerWorkflow.toFixed(0)} / ${f.cpuMsPerWorkflow.toFixed(0)} ms`,
     statuses,
   ];
 }
@@ -195,5 +214,6 @@ export const SCALE_HEADER = [
   'polls',
   'worker peak RSS',
   'floor RSS',
+  'worker CPU/wf (floor)',
   'outcomes',
 ];

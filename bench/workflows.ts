@@ -1,14 +1,6 @@
 /**
- * The workflows a benchmark worker runs: every switchover workflow, plus the floor: one activity of the
- * switch's duration, the least a workflow can do on this server and worker (bench/scale.ts compares with it).
+ * The workflows a benchmark worker runs: every switchover workflow, plus the floor (bench/floor.ts) that
+ * bench/scale.ts compares with.
  */
-import { proxyActivities } from '@temporalio/workflow';
-
 export * from '../workflows';
-
-export async function benchFloorWorkflow(ms: number): Promise<void> {
-  const { benchSleep } = proxyActivities<{ benchSleep(ms: number): Promise<void> }>({
-    startToCloseTimeout: ms + 60_000,
-  });
-  await benchSleep(ms);
-}
+export { benchFloorWorkflow } from './floor';

@@ -1,12 +1,20 @@
 import type { CloudAuth } from './http/auth';
 import { CloudClient, type CloudCall } from './http/cloud-client';
-import type { SwitchoverKind } from '../domain/kinds';
+import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
+import { SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
 import { createServiceActivities } from '../services/runtime';
 import type { SwitchoverOutcome } from '../domain/outcome';
+import type { AwaitArgs, AwaitReport } from '../domain/reports';
 import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
 import { createNotifyActivities, type NotifyDeps } from './notify';
 import { createValidateActivities } from './validate';
 import { createSafetyActivities, type RecentSwitch, type SafetyPolicy } from './safety';
+import {
+  createDurationLearner,
+  withLearnedTiming,
+  type ExpectedDuration,
+  type LearnedTiming,
+} from './learned-durations';
 
 export const DEFAULT_SAFETY_POLICY: SafetyPolicy = { cooldownMinutes: 10, approvalRequiredKinds: [] };
 
@@ -39,29 +47,65 @@ export interface ActivityDeps {
   recordWaitSeconds?: number;
   /** Observes each failed recordOutcome attempt (metrics: an audit store that does not take outcomes). */
   onRecordFailed?: (outcome: SwitchoverOutcome, error: unknown) => void;
+  /**
+   * Learned-duration polling (activities/poll-schedule.ts): `false` turns it off (plain backoff); omitted or
+   * `true`: durations learned from `audit`; a function: durations from it (tests). `settings`: dense polling.
+   */
+  learnedPolling?: boolean | ExpectedDuration;
+  pollSchedule?: LearnedTiming['settings'];
 }
 
 /** Every activity the worker registers, built from its dependencies (tests pass their own). */
 export function createActivities(deps: ActivityDeps) {
+  const expectedDuration: ExpectedDuration | undefined =
+    deps.learnedPolling === false
+      ? undefined
+      : typeof deps.learnedPolling === 'function'
+        ? deps.learnedPolling
+        : createDurationLearner({ outcomesOf: (kind, limit) => deps.audit.list({ kind, limit }) });
+  type AwaitActivity = (args: AwaitArgs<unknown, unknown>) => Promise<AwaitReport>;
+  /** The await activity of `kind`, run with its switch's learned duration for `pollUntilDone`. */
+  const learning = (kind: SwitchoverKind, awaitActivity: AwaitActivity): AwaitActivity =>
+    async function (args) {
+      const resourceOf = SWITCHOVER_DEFINITIONS[kind].resourceOf as (params: unknown) => string;
+      const estimate = await expectedDuration?.({
+        kind,
+        projectId: (args.params as { projectId: string }).projectId,
+        resourceId: resourceOf(args.params),
+      }).catch(() => undefined);
+      const timing: LearnedTiming = {
+        triggeredAt: args.receipt.triggeredAt,
+        ...(estimate ? { estimate } : {}),
+        ...(deps.pollSchedule ? { settings: deps.pollSchedule } : {}),
+      };
+      return withLearnedTiming(timing, () => awaitActivity(args));
+    };
+  // Every service of services/runtime.ts, each on a client for its endpoint, error codes and headers.
+  const services = createServiceActivities(
+    (service, edge) =>
+      new CloudClient({
+        service,
+        endpoint: deps.endpoints[service],
+        auth: deps.auth,
+        ...edge,
+        timeoutMs: deps.requestTimeoutMs,
+        onCall: deps.onCloudCall,
+      }),
+    {
+      requestTimeoutMs: deps.requestTimeoutMs,
+      verifySettleMs: deps.verifySettleMs,
+      lateAcceptanceWindowMs: deps.lateAcceptanceWindowMs,
+      lookIntervalMs: deps.lookIntervalMs,
+    },
+  );
+  // Each service's await activity polls with its switch's learned duration.
+  for (const kind of SWITCHOVER_KINDS) {
+    const name = SWITCHOVER_DEFINITIONS[kind].phases.await;
+    const table = services as unknown as Record<string, AwaitActivity>;
+    table[name] = learning(kind, table[name]!);
+  }
   return {
-    // Every service of services/runtime.ts, each on a client for its endpoint, error codes and headers.
-    ...createServiceActivities(
-      (service, edge) =>
-        new CloudClient({
-          service,
-          endpoint: deps.endpoints[service],
-          auth: deps.auth,
-          ...edge,
-          timeoutMs: deps.requestTimeoutMs,
-          onCall: deps.onCloudCall,
-        }),
-      {
-        requestTimeoutMs: deps.requestTimeoutMs,
-        verifySettleMs: deps.verifySettleMs,
-        lateAcceptanceWindowMs: deps.lateAcceptanceWindowMs,
-        lookIntervalMs: deps.lookIntervalMs,
-      },
-    ),
+    ...services,
     ...createRecordActivities({
       audit: deps.audit,
       onRecorded: deps.onOutcomeRecorded,

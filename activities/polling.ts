@@ -2,6 +2,16 @@ import { Context } from '@temporalio/activity';
 import type { CloudError } from '../domain/failures';
 import type { AwaitReport, Facts } from '../domain/reports';
 import { cloudErrorOf, isTransient, retryAfterMsOf } from './http/failures';
+import { currentLearnedTiming, type LearnedTiming } from './learned-durations';
+import {
+  DEFAULT_SCHEDULE,
+  END_SEEN_AT,
+  firstPollDelayMs,
+  LAST_RUNNING_AT,
+  nextBackoffIntervalMs,
+  nextPollDelayMs,
+  type ScheduleSettings,
+} from './poll-schedule';
 
 /** One look at the switch in progress. */
 export interface Observation {
@@ -23,6 +33,8 @@ export interface PollProgress {
   intervalMs: number;
   jobId?: string;
   lastCloudStatus?: string;
+  /** When a poll last saw the switch still running (epoch ms): with the end seen, brackets its duration. */
+  lastRunningAt?: number;
   facts: Facts;
 }
 
@@ -34,16 +46,21 @@ export interface PollOptions {
   /** Looks once; may throw typed cloud failures (transient ones are absorbed and retried here). */
   observe: (progress: PollProgress) => Promise<Observation>;
   now?: () => number;
+  /**
+   * The switch's learned duration and its trigger time: sleep through the quiet part, poll densely around the
+   * expected end (activities/poll-schedule.ts). Omitted: what the worker set for this await activity
+   * (activities/index.ts), else the plain backoff.
+   */
+  learned?: LearnedTiming;
 }
-
-const BACKOFF = 1.5;
 /** Sleep in slices so heartbeats keep flowing (and cancellation is noticed) during long intervals. */
 const HEARTBEAT_SLICE_MS = 5_000;
 
 /**
  * Temporal's frequent-polling pattern: one activity polls in a loop and heartbeats, so history stays bounded
- * however many polls happen. The interval starts fast, backs off to a cap and honours Retry-After.
- * Transient cloud errors are counted and polled through; permanent ones end the activity.
+ * however many polls happen. Without a learned duration the interval starts fast and backs off to a cap; with
+ * one, the poller sleeps until shortly before the expected end and polls densely around it. Retry-After always
+ * wins. Transient cloud errors are counted and polled through; permanent ones end the activity.
  */
 export async function pollUntilDone(options: PollOptions): Promise<AwaitReport> {
   const ctx = Context.current();
@@ -57,10 +74,25 @@ export async function pollUntilDone(options: PollOptions): Promise<AwaitReport> 
     facts: {},
   };
   if (resumed) ctx.log.info('resuming poll from heartbeat', { polls: resumed.polls, jobId: resumed.jobId });
+  const learned = options.learned ?? currentLearnedTiming();
+  const settings: ScheduleSettings = {
+    ...DEFAULT_SCHEDULE,
+    ...learned?.settings,
+    firstIntervalMs: options.firstIntervalMs,
+    maxIntervalMs: options.maxIntervalMs,
+  };
+
+  if (!resumed && learned) {
+    // With a learned duration the first look waits for the dense window (a resumed attempt looks at once).
+    const quietMs = firstPollDelayMs(now() - learned.triggeredAt, settings, learned.estimate);
+    const remaining = options.deadlineAt - now();
+    if (quietMs > 0 && remaining > 0) await sleepWithHeartbeats(Math.min(quietMs, remaining), progress);
+  }
 
   let lastCloudError: CloudError | undefined;
   for (;;) {
-    let waitMs = progress.intervalMs;
+    const lookedAt = now();
+    let retryAfterMs = 0;
     try {
       const seen = await options.observe(progress);
       progress.polls += 1;
@@ -69,21 +101,34 @@ export async function pollUntilDone(options: PollOptions): Promise<AwaitReport> 
       progress.facts = { ...progress.facts, ...seen.facts };
       lastCloudError = seen.cloudError;
       if (seen.state !== 'running') {
+        // The end lies between the last "running" look and this one: what learned polling learns from.
+        progress.facts = {
+          ...progress.facts,
+          [END_SEEN_AT]: now(),
+          ...(progress.lastRunningAt !== undefined ? { [LAST_RUNNING_AT]: progress.lastRunningAt } : {}),
+        };
         return { ...report(seen.state, progress, seen.cloudError), ...(seen.moved ? { moved: true } : {}) };
       }
+      progress.lastRunningAt = lookedAt;
     } catch (error) {
       if (!isTransient(error)) throw error;
       progress.polls += 1;
       progress.transientErrors += 1;
       lastCloudError = cloudErrorOf(error);
-      waitMs = Math.max(waitMs, retryAfterMsOf(error) ?? 0);
+      retryAfterMs = retryAfterMsOf(error) ?? 0;
       ctx.log.warn('transient error while polling; polling on', { error: error.message, type: error.type });
     }
     ctx.heartbeat(progress);
+    const scheduledMs = nextPollDelayMs(
+      { elapsedMs: learned ? now() - learned.triggeredAt : 0, backoffIntervalMs: progress.intervalMs },
+      settings,
+      learned?.estimate,
+    );
+    const waitMs = Math.max(scheduledMs, retryAfterMs);
     const remaining = options.deadlineAt - now();
     if (remaining <= 0) return report('deadline_reached', progress, lastCloudError);
     await sleepWithHeartbeats(Math.min(waitMs, remaining), progress);
-    progress.intervalMs = Math.min(options.maxIntervalMs, Math.round(progress.intervalMs * BACKOFF));
+    progress.intervalMs = nextBackoffIntervalMs(progress.intervalMs, settings);
   }
 }
 

@@ -5,7 +5,8 @@
  *     preflight, polling granularity, verify and record);
  *   - history per poll: events in the workflow history as polls grow (the heartbeating poll loop should keep
  *     history flat: events/polls falls toward 0).
- * Run: npm run bench   (about a minute; prints a table; asserts nothing)
+ * Run: npm run bench -- --suite polls   (about a minute; prints a table; asserts nothing), or on its own:
+ * npx tsx bench/switchover-overhead.ts
  */
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
@@ -18,6 +19,7 @@ import { staticTokenAuth } from '../activities/http/auth';
 import { awaitOutcome, startSwitchover } from '../client';
 import { startDevServer } from '../scripts/dev-server';
 import { startSimulator } from '../simulator/server';
+import type { Infra } from './lib';
 
 const PROJECT = 'bench0000000000000000000000000000';
 
@@ -61,10 +63,11 @@ const CASES: Case[] = [
 ];
 const REPEATS = 2;
 
-async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const server = await startDevServer({ headless: true });
-  const sim = await startSimulator({ quiet: true });
+/** The table below; on `infra`'s server and simulator when given (npm run bench), else on its own. */
+export async function runPollHistory(infra?: Infra): Promise<void> {
+  console.log('\n== polls: wall time over the job, and history events as polls grow (in-process worker)');
+  const server = infra?.server ?? (await startDevServer({ headless: true }));
+  const sim = infra?.sim ?? (await startSimulator({ quiet: true }));
   const audit = openAuditStore({
     backend: 'jsonl',
     file: path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'a.jsonl'),
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const taskQueue = 'bench';
+  const taskQueue = `bench-polls-${Date.now().toString(36)}`;
   const worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
@@ -84,6 +87,8 @@ async function main(): Promise<void> {
       audit,
       safety: { cooldownMinutes: 0, approvalRequiredKinds: [] },
       verifySettleMs: 5000,
+      // This table is about the input's intervals, fixed or backing off: no learned durations.
+      learnedPolling: false,
     }),
   });
   const running = worker.run();
@@ -153,11 +158,16 @@ async function main(): Promise<void> {
   await nativeConnection.close();
   await connection.close();
   await audit.close();
-  await sim.close();
-  await server.stop();
+  if (!infra) {
+    await sim.close();
+    await server.stop();
+  }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runPollHistory().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -32,6 +32,8 @@ export interface SimulatorOptions {
   accessKeys?: Array<{ accessKey: string; secretKey: string; projectId?: string }>;
   /** Offset (ms) of the cloud's clock on the times it reports; default 0 (`control.setClockOffset` changes it). */
   clockOffsetMs?: number;
+  /** Requests kept in the request log (oldest dropped first); default 10000. Benchmarks count more. */
+  requestLogLimit?: number;
 }
 
 export interface RunningSimulator {
@@ -60,7 +62,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     options.accessKeys ?? [DEFAULT_ACCESS_KEY],
   );
   const faults = new FaultStore();
-  const log = new RequestLog();
+  const log = new RequestLog(options.requestLogLimit);
   const dcs = new DcsStore(clock);
   const dws = new DwsStore(clock);
   const drs = new DrsStore(clock);

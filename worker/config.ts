@@ -5,6 +5,7 @@ import {
   DEFAULT_LATE_ACCEPTANCE_WINDOW_MS,
   MAX_LATE_ACCEPTANCE_WINDOW_MS,
 } from '../activities/late-acceptance';
+import { DEFAULT_SCHEDULE } from '../activities/poll-schedule';
 import { DEFAULT_TASK_QUEUE, SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
 import type { CloudAuth } from '../activities/http/auth';
 import {
@@ -56,6 +57,30 @@ const endpointVariable = (service: string) => `SWITCHOVER_${service.toUpperCase(
 const serviceEndpointFields = Object.fromEntries(
   SWITCHOVER_KINDS.map((kind) => [endpointVariable(kind), url(endpointVariable(kind)).optional()]),
 ) as Record<`SWITCHOVER_${Uppercase<SwitchoverKind>}_ENDPOINT`, z.ZodOptional<ReturnType<typeof url>>>;
+const count = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ message: `${name} must be a whole number` })
+    .int({ message: `${name} must be a whole number` })
+    .min(min, { message: `${name} must be at least ${min}` })
+    .max(max, { message: `${name} must be at most ${max}` });
+
+const flag = (name: string) =>
+  z
+    .enum(['true', 'false', '1', '0', 'on', 'off'], { message: `${name} must be true or false` })
+    .transform((value) => ['true', '1', 'on'].includes(value));
+
+/**
+ * Worker tuning defaults, chosen from `npm run bench -- --suite scale` on 2 cores (README, Performance).
+ * Activity slots: an in-flight switchover holds one for its await activity, which sleeps between polls, so the
+ * limit must sit well above the switchovers in flight (a sleeping poll costs a few KB, not a scarce slot).
+ */
+export const WORKER_TUNING_DEFAULTS = {
+  maxConcurrentActivityTaskExecutions: 2000,
+  maxConcurrentWorkflowTaskExecutions: 100,
+  maxCachedWorkflows: 1000,
+  maxConcurrentActivityTaskPolls: 20,
+  maxConcurrentWorkflowTaskPolls: 20,
+} as const;
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -150,7 +175,49 @@ const envSchema = z.object({
         }),
       ),
     ),
+  /** Worker tuning (README, Performance): slots, cache, pollers. */
+  SWITCHOVER_MAX_CONCURRENT_ACTIVITIES: count('SWITCHOVER_MAX_CONCURRENT_ACTIVITIES', 1, 100_000).default(
+    WORKER_TUNING_DEFAULTS.maxConcurrentActivityTaskExecutions,
+  ),
+  SWITCHOVER_MAX_CONCURRENT_WORKFLOW_TASKS: count(
+    'SWITCHOVER_MAX_CONCURRENT_WORKFLOW_TASKS',
+    2,
+    10_000,
+  ).default(WORKER_TUNING_DEFAULTS.maxConcurrentWorkflowTaskExecutions),
+  SWITCHOVER_MAX_CACHED_WORKFLOWS: count('SWITCHOVER_MAX_CACHED_WORKFLOWS', 0, 100_000).default(
+    WORKER_TUNING_DEFAULTS.maxCachedWorkflows,
+  ),
+  SWITCHOVER_ACTIVITY_TASK_POLLERS: count('SWITCHOVER_ACTIVITY_TASK_POLLERS', 1, 1_000).default(
+    WORKER_TUNING_DEFAULTS.maxConcurrentActivityTaskPolls,
+  ),
+  SWITCHOVER_WORKFLOW_TASK_POLLERS: count('SWITCHOVER_WORKFLOW_TASK_POLLERS', 2, 1_000).default(
+    WORKER_TUNING_DEFAULTS.maxConcurrentWorkflowTaskPolls,
+  ),
+  /** Learned-duration polling (activities/poll-schedule.ts); off: the plain backoff. */
+  SWITCHOVER_LEARNED_POLLING: flag('SWITCHOVER_LEARNED_POLLING').default(true),
+  SWITCHOVER_POLL_DENSE_INTERVAL_MS: count('SWITCHOVER_POLL_DENSE_INTERVAL_MS', 100, 60_000).default(
+    DEFAULT_SCHEDULE.denseIntervalMs,
+  ),
+  SWITCHOVER_POLL_MAX_DENSE_POLLS: count('SWITCHOVER_POLL_MAX_DENSE_POLLS', 1, 1_000).default(
+    DEFAULT_SCHEDULE.maxDensePolls,
+  ),
 });
+
+/** The Temporal worker options the tuning variables set (worker/worker.ts passes them to Worker.create). */
+export interface WorkerTuning {
+  maxConcurrentActivityTaskExecutions: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxCachedWorkflows: number;
+  maxConcurrentActivityTaskPolls: number;
+  maxConcurrentWorkflowTaskPolls: number;
+}
+
+/** How the await activities poll (SWITCHOVER_LEARNED_POLLING, SWITCHOVER_POLL_*). */
+export interface PollingConfig {
+  learned: boolean;
+  denseIntervalMs: number;
+  maxDensePolls: number;
+}
 
 export interface WorkerConfig {
   temporal: { address: string; namespace: string; taskQueue: string };
@@ -181,6 +248,9 @@ export interface WorkerConfig {
   notify: { webhook?: WebhookSettings; uiUrl?: string };
   /** Prometheus endpoints; a port left unset is off. */
   metrics: { host: string; port?: number; sdkPort?: number };
+  /** Slots, cache and pollers of the Temporal worker (SWITCHOVER_MAX_CONCURRENT_*, ..._POLLERS). */
+  tuning: WorkerTuning;
+  polling: PollingConfig;
   /** Builds the credential provider; secrets stay inside it, never in this object's description. */
   auth: () => CloudAuth;
   /** What the worker logs about itself: no secrets. */
@@ -235,6 +305,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     );
   }
 
+  if (e) problems.push(...tuningProblems(e));
+
   if (problems.length > 0 || !e || !credentials || !connection || !located || !audit) {
     throw new ConfigError(`invalid worker configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -273,6 +345,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       ...(e.SWITCHOVER_METRICS_PORT !== undefined ? { port: e.SWITCHOVER_METRICS_PORT } : {}),
       ...(e.SWITCHOVER_SDK_METRICS_PORT !== undefined ? { sdkPort: e.SWITCHOVER_SDK_METRICS_PORT } : {}),
     },
+    tuning: tuningOf(e),
+    polling: {
+      learned: e.SWITCHOVER_LEARNED_POLLING,
+      denseIntervalMs: e.SWITCHOVER_POLL_DENSE_INTERVAL_MS,
+      maxDensePolls: e.SWITCHOVER_POLL_MAX_DENSE_POLLS,
+    },
     auth,
     describe: () =>
       [
@@ -288,6 +366,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
         `cooldown ${e.SWITCHOVER_COOLDOWN_MINUTES} min, approval required for ${e.SWITCHOVER_REQUIRE_APPROVAL.join(',') || 'no kind'}`,
         webhookUrl ? `webhook ${originOf(webhookUrl)} (${e.SWITCHOVER_WEBHOOK_FORMAT})` : 'no webhook',
         `metrics ${describeMetrics(e)}`,
+        `tuning ${describeTuning(tuningOf(e))}`,
+        e.SWITCHOVER_LEARNED_POLLING
+          ? `learned polling on (dense ${e.SWITCHOVER_POLL_DENSE_INTERVAL_MS} ms, at most ${e.SWITCHOVER_POLL_MAX_DENSE_POLLS} polls)`
+          : 'learned polling off',
       ].join('; '),
   };
 }
@@ -348,4 +430,35 @@ function locate(
 function describeMetrics(e: z.output<typeof envSchema>): string {
   const at = (p: number | undefined) => (p === undefined ? 'off' : `${e.SWITCHOVER_METRICS_HOST}:${p}`);
   return `switchover ${at(e.SWITCHOVER_METRICS_PORT)}, sdk ${at(e.SWITCHOVER_SDK_METRICS_PORT)}`;
+}
+
+function tuningOf(e: z.output<typeof envSchema>): WorkerTuning {
+  return {
+    maxConcurrentActivityTaskExecutions: e.SWITCHOVER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: e.SWITCHOVER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: e.SWITCHOVER_MAX_CACHED_WORKFLOWS,
+    maxConcurrentActivityTaskPolls: e.SWITCHOVER_ACTIVITY_TASK_POLLERS,
+    maxConcurrentWorkflowTaskPolls: e.SWITCHOVER_WORKFLOW_TASK_POLLERS,
+  };
+}
+
+/** The SDK refuses more pollers than slots: say so with the variables' names, at start. */
+function tuningProblems(e: z.output<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  if (e.SWITCHOVER_ACTIVITY_TASK_POLLERS > e.SWITCHOVER_MAX_CONCURRENT_ACTIVITIES)
+    problems.push(
+      `SWITCHOVER_ACTIVITY_TASK_POLLERS (${e.SWITCHOVER_ACTIVITY_TASK_POLLERS}) must not exceed SWITCHOVER_MAX_CONCURRENT_ACTIVITIES (${e.SWITCHOVER_MAX_CONCURRENT_ACTIVITIES})`,
+    );
+  if (e.SWITCHOVER_WORKFLOW_TASK_POLLERS > e.SWITCHOVER_MAX_CONCURRENT_WORKFLOW_TASKS)
+    problems.push(
+      `SWITCHOVER_WORKFLOW_TASK_POLLERS (${e.SWITCHOVER_WORKFLOW_TASK_POLLERS}) must not exceed SWITCHOVER_MAX_CONCURRENT_WORKFLOW_TASKS (${e.SWITCHOVER_MAX_CONCURRENT_WORKFLOW_TASKS})`,
+    );
+  return problems;
+}
+
+function describeTuning(t: WorkerTuning): string {
+  return (
+    `${t.maxConcurrentActivityTaskExecutions} activity slots, ${t.maxConcurrentWorkflowTaskExecutions} workflow task slots, ` +
+    `cache ${t.maxCachedWorkflows} workflows, pollers ${t.maxConcurrentActivityTaskPolls} activity / ${t.maxConcurrentWorkflowTaskPolls} workflow`
+  );
 }

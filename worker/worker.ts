@@ -30,6 +30,8 @@ export interface SwitchoverWorkerOptions {
   audit?: AuditStore;
   /** Switchover metrics: outcomes from recordOutcome, cloud calls, notifications. */
   metrics?: SwitchoverMetrics;
+  /** More activities on the same worker (benchmarks register their floor activity here). */
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
 
 /** The switchover worker: every workflow type and activity on the configured task queue. */
@@ -40,32 +42,45 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    // Slots, cache and pollers (SWITCHOVER_MAX_CONCURRENT_*, SWITCHOVER_*_POLLERS; README, Performance).
+    ...config.tuning,
     // Only when SWITCHOVER_DEPLOYMENT_NAME + SWITCHOVER_BUILD_ID are set: development and tests run unversioned.
     ...(config.deployment ? { workerDeploymentOptions: config.deployment } : {}),
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({
-      endpoints: config.endpoints,
-      auth: config.auth(),
-      requestTimeoutMs: config.requestTimeoutMs,
-      lateAcceptanceWindowMs: config.lateAcceptanceWindowMs,
-      audit,
-      notify: {
-        ...config.notify,
-        namespace: config.temporal.namespace,
-        onNotified: metrics?.observeNotification,
-      },
-      onCloudCall: metrics?.observeCloudCall,
-      onOutcomeRecorded: metrics
-        ? (outcome, result) => metrics.observeRecorded(outcome, result, audit.backend)
-        : undefined,
-      onRecordFailed: metrics ? () => metrics.observeRecordFailed(audit.backend) : undefined,
-      verifySettleMs: options.verifySettleMs,
-      safety: config.safety,
-      // The cooldown's second source, shared by every worker: this worker's own connection to Temporal.
-      triggeredRunsOf: visibilityTriggeredRuns(options.connection.workflowService, config.temporal.namespace),
-      recordWaitSeconds: config.recordWaitSeconds,
-    }),
+    activities: {
+      ...options.extraActivities,
+      ...createActivities({
+        endpoints: config.endpoints,
+        auth: config.auth(),
+        requestTimeoutMs: config.requestTimeoutMs,
+        lateAcceptanceWindowMs: config.lateAcceptanceWindowMs,
+        audit,
+        notify: {
+          ...config.notify,
+          namespace: config.temporal.namespace,
+          onNotified: metrics?.observeNotification,
+        },
+        onCloudCall: metrics?.observeCloudCall,
+        onOutcomeRecorded: metrics
+          ? (outcome, result) => metrics.observeRecorded(outcome, result, audit.backend)
+          : undefined,
+        onRecordFailed: metrics ? () => metrics.observeRecordFailed(audit.backend) : undefined,
+        verifySettleMs: options.verifySettleMs,
+        safety: config.safety,
+        // The cooldown's second source, shared by every worker: this worker's own connection to Temporal.
+        triggeredRunsOf: visibilityTriggeredRuns(
+          options.connection.workflowService,
+          config.temporal.namespace,
+        ),
+        recordWaitSeconds: config.recordWaitSeconds,
+        learnedPolling: config.polling.learned,
+        pollSchedule: {
+          denseIntervalMs: config.polling.denseIntervalMs,
+          maxDensePolls: config.polling.maxDensePolls,
+        },
+      }),
+    },
   });
 }

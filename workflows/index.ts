@@ -5,3 +5,4 @@ export { drsVipSwitchover } from './drs';
 export { progressQuery } from './switchover';
 export { notifySwitchoverOutcome } from './notify';
 export { approveUpdate, rejectUpdate } from './approval';
+export { switchoverPlan, planProgressQuery, planReportQuery } from './plan';

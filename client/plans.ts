@@ -33,6 +33,8 @@ export interface LoadedPlan {
   source: string;
   document: unknown;
   plan: ResolvedPlan;
+  /** The options it was validated with (startPlan runs it with the same). */
+  options: PlanOptions;
 }
 
 /** Reads, parses and validates a plan file; throws PlanValidationError naming the file, line, path and rule. */
@@ -67,7 +69,7 @@ export function parsePlanText(text: string, source: string, options: PlanOptions
   }
   const document: unknown = doc.toJS();
   try {
-    return { source, document, plan: resolvePlan(document, options, source) };
+    return { source, document, plan: resolvePlan(document, options, source), options };
   } catch (error) {
     if (error instanceof PlanValidationError) {
       throw new PlanValidationError(error.issues, source, (p) => locate(doc, lines, p));
@@ -86,7 +88,7 @@ function locate(doc: Document, lines: LineCounter, p: Array<string | number>): s
   return formatPath(p);
 }
 
-export interface StartPlanOptions extends PlanOptions {
+export interface StartPlanOptions {
   taskQueue?: string;
 }
 
@@ -110,9 +112,9 @@ export async function startPlan(
   const input: PlanWorkflowInput = {
     document: loaded.document,
     source: path.basename(loaded.source),
-    reverse: options.reverse,
-    dryRun: options.dryRun,
-    requestedBy: options.requestedBy,
+    reverse: loaded.options.reverse,
+    dryRun: loaded.options.dryRun,
+    requestedBy: loaded.options.requestedBy,
   };
   try {
     return await client.workflow.start('switchoverPlan', {

@@ -4,6 +4,7 @@ import type { DrsJobView, DrsStore } from './drs';
 import type { DwsDrView, DwsStore } from './dws';
 import type { ActiveFault, FaultSpec, FaultStore } from './faults';
 import type { LoggedRequest, RequestFilter, RequestLog } from './request-log';
+import type { ApiThrottle, RateView } from './throttle';
 import type { SimRequest, SimResponse } from './types';
 import { SimulatorInputError } from './types';
 
@@ -17,6 +18,7 @@ export class SimulatorControl {
     private readonly faultStore: FaultStore,
     private readonly log: RequestLog,
     private readonly tokens: TokenStore,
+    private readonly throttle?: ApiThrottle,
   ) {}
 
   /** Clears resources, faults, the request log and issued tokens. */
@@ -27,6 +29,33 @@ export class SimulatorControl {
     this.faultStore.clear();
     this.log.clear();
     this.tokens.revokeAll();
+    this.throttle?.reset();
+  }
+
+  // ---- throttle and meters (simulator/throttle.ts) ----
+  /** `{ callsPerSecond, services? }`: per project and service; 0 turns it off. */
+  setThrottle(config: unknown): { callsPerSecond: number; services: string[] } {
+    if (!this.throttle) throw new SimulatorInputError('this simulator has no throttle');
+    return this.throttle.configure(config);
+  }
+  /** The throttle's settings, the peak accepted call rate per project and service, the most switches at once. */
+  meters(filter: { projectId?: string } = {}): {
+    throttle: { callsPerSecond: number; services: string[] };
+    rates: RateView[];
+    maxConcurrentSwitches: number;
+    switches: number;
+  } {
+    if (!this.throttle) throw new SimulatorInputError('this simulator has no throttle');
+    const { maxConcurrent, switches } = this.throttle.concurrency(filter);
+    return {
+      throttle: this.throttle.settings(),
+      rates: this.throttle.rates().filter((r) => !filter.projectId || r.project === filter.projectId),
+      maxConcurrentSwitches: maxConcurrent,
+      switches,
+    };
+  }
+  resetMeters(): void {
+    this.throttle?.resetMeters();
   }
 
   // ---- DCS ----
@@ -210,6 +239,20 @@ export const CONTROL_ROUTES: ControlRoute[] = [
     regex: /^\/_sim\/requests$/,
     run: (c) => {
       c.clearRequests();
+      return { status: 204 };
+    },
+  },
+  { method: 'PUT', regex: /^\/_sim\/throttle$/, run: (c, req) => ok(c.setThrottle(req.body)) },
+  {
+    method: 'GET',
+    regex: /^\/_sim\/meters$/,
+    run: (c, req) => ok(c.meters({ projectId: req.query.project })),
+  },
+  {
+    method: 'DELETE',
+    regex: /^\/_sim\/meters$/,
+    run: (c) => {
+      c.resetMeters();
       return { status: 204 };
     },
   },

@@ -4,6 +4,7 @@ import { gatewayError, injectedStatusBody, serviceError } from './errors';
 import { setAtPath, type Fault, type FaultStore } from './faults';
 import { uuid } from './ids';
 import type { RequestLog } from './request-log';
+import type { ApiThrottle } from './throttle';
 import type { HandlerContext, Route, Service, SimRequest, SimResponse } from './types';
 
 /**
@@ -43,6 +44,11 @@ export function serviceOfPath(path: string): Service | undefined {
   return undefined;
 }
 
+/** The project ID segment of a cloud API path (`/v2/{project_id}/...`), when there is one. */
+function projectOfPath(path: string): string | undefined {
+  return /^\/v[123]\/([^/]+)\//.exec(path)?.[1];
+}
+
 export type ControlHandler = (req: SimRequest) => Promise<SimResponse> | SimResponse;
 
 export interface HttpDeps {
@@ -52,6 +58,8 @@ export interface HttpDeps {
   log: RequestLog;
   control: ControlHandler;
   quiet: boolean;
+  /** The gateway throttle and rate meter (simulator/throttle.ts). */
+  throttle?: ApiThrottle;
 }
 
 export class SimHttp {
@@ -149,6 +157,14 @@ export class SimHttp {
       const answer = preFaultAnswer(pre, service);
       send(res, answer);
       finish(answer.status);
+      return;
+    }
+
+    // The gateway's own throttle, per project and service (off unless configured; the meter always counts).
+    const throttled = this.deps.throttle?.admit(service, match?.params.project_id ?? projectOfPath(path));
+    if (throttled) {
+      send(res, throttled);
+      finish(throttled.status);
       return;
     }
 

@@ -5,6 +5,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { formatHistory, HistoryError, historyOptionsFromEnv, parseSince, readHistory } from './history';
+import { PLAN_USAGE, runPlanCli } from './plan-cli';
 import { parseArgs } from 'node:util';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
 import { TemporalConfigError } from '../worker/temporal-connection';
@@ -42,6 +43,7 @@ const USAGE = `usage:
   switchover reject <workflowId> [--comment <text>] [--by <name>] [--json]
   switchover cancel <workflowId>
   switchover history [--resource <id>] [--kind dcs|dws|drs] [--since <24h|7d|ISO time>] [--limit <n>] [--json]
+${PLAN_USAGE}
 
 environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (switchover),
              TEMPORAL_UI_URL (http://localhost:8233), TEMPORAL_TLS*/TEMPORAL_API_KEY (as the worker),
@@ -154,6 +156,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? EXIT.succeeded : EXIT.badInput;
   }
+  // Runbook plans: their own module (client/plan-cli.ts) with its own flags and error handling.
+  if (command === 'plan') return runPlanCli(rest);
   const config = clientConfigFromEnv();
 
   if (isStartCommand(command)) {

@@ -185,8 +185,8 @@ export function planReportMarkdown(report: PlanReport, ui: { base: string; names
     '',
     `- workflow: [${report.workflowId}](${uiLink(ui.base, ui.namespace, report.workflowId)})`,
     `- started ${report.startedAt}, finished ${report.finishedAt} (${(report.durationMs / 1000).toFixed(1)} s, ${report.runs} workflow run${report.runs === 1 ? '' : 's'})`,
-    report.requestedBy ? `- requested by ${report.requestedBy}` : '',
-    report.reason ? `- reason: ${report.reason}` : '',
+    report.requestedBy ? `- requested by ${report.requestedBy}` : null,
+    report.reason ? `- reason: ${report.reason}` : null,
     `- steps: ${report.totalSteps} (${counts(report.counts)})`,
     ...report.approvals.map(
       (a) =>
@@ -210,6 +210,6 @@ export function planReportMarkdown(report: PlanReport, ui: { base: string; names
     ),
     '',
   ]
-    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .filter((line): line is string => line !== null)
     .join('\n');
 }

@@ -1,5 +1,6 @@
 import type { CloudAuth } from './http/auth';
 import { CloudClient, type CloudCall } from './http/cloud-client';
+import type { CloudRateLimiter } from './http/rate-limit';
 import { createDcsActivities } from './dcs/activities';
 import { DCS_ERROR_CODES, dcsApi } from './dcs/api';
 import { createDrsActivities } from './drs/activities';
@@ -28,6 +29,8 @@ export interface ActivityDeps {
   verifySettleMs?: number;
   /** Cooldown and approval policy; DEFAULT_SAFETY_POLICY when omitted. */
   safety?: SafetyPolicy;
+  /** Cloud call permits per service and project (SWITCHOVER_CLOUD_RATE_LIMIT); none = unlimited. */
+  rateLimiter?: CloudRateLimiter;
 }
 
 /** Every activity the worker registers, built from its dependencies (tests pass their own). */
@@ -41,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
       timeoutMs: deps.requestTimeoutMs,
       headers,
       onCall: deps.onCloudCall,
+      rateLimiter: deps.rateLimiter,
     });
   return {
     ...createDcsActivities({

@@ -120,6 +120,16 @@ const envSchema = z.object({
         }),
       ),
     ),
+  /** Cloud calls per second per service and project, across all workers (activities/http/rate-limit.ts); unset: off. */
+  SWITCHOVER_CLOUD_RATE_LIMIT: z.coerce
+    .number({ error: 'SWITCHOVER_CLOUD_RATE_LIMIT must be a number of calls per second' })
+    .int({ message: 'SWITCHOVER_CLOUD_RATE_LIMIT must be a whole number of calls per second' })
+    .min(2, { message: 'SWITCHOVER_CLOUD_RATE_LIMIT must be at least 2 calls per second' })
+    .optional(),
+  /** Where the permits are counted: postgres (the audit database, shared by all workers) or memory (this process). */
+  SWITCHOVER_RATE_LIMIT_STORE: z
+    .enum(['postgres', 'memory'], { message: "SWITCHOVER_RATE_LIMIT_STORE must be 'postgres' or 'memory'" })
+    .optional(),
 });
 
 export interface WorkerConfig {
@@ -147,6 +157,8 @@ export interface WorkerConfig {
   notify: { webhook?: WebhookSettings; uiUrl?: string };
   /** Prometheus endpoints; a port left unset is off. */
   metrics: { host: string; port?: number; sdkPort?: number };
+  /** Cloud call rate limit per service and project (SWITCHOVER_CLOUD_RATE_LIMIT); absent: unlimited. */
+  rateLimit?: { callsPerSecond: number; store: 'postgres' | 'memory' };
   /** Builds the credential provider; secrets stay inside it, never in this object's description. */
   auth: () => CloudAuth;
   /** What the worker logs about itself: no secrets. */
@@ -201,6 +213,18 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     );
   }
 
+  const rateLimitStore =
+    e?.SWITCHOVER_RATE_LIMIT_STORE ?? (audit?.backend === 'postgres' ? 'postgres' : 'memory');
+  if (
+    e?.SWITCHOVER_CLOUD_RATE_LIMIT !== undefined &&
+    rateLimitStore === 'postgres' &&
+    audit?.backend !== 'postgres'
+  ) {
+    problems.push(
+      'SWITCHOVER_RATE_LIMIT_STORE: postgres counts permits in the audit database: set SWITCHOVER_AUDIT_BACKEND=postgres and SWITCHOVER_AUDIT_DATABASE_URL',
+    );
+  }
+
   if (problems.length > 0 || !e || !credentials || !connection || !located || !audit) {
     throw new ConfigError(`invalid worker configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -237,6 +261,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       ...(e.SWITCHOVER_METRICS_PORT !== undefined ? { port: e.SWITCHOVER_METRICS_PORT } : {}),
       ...(e.SWITCHOVER_SDK_METRICS_PORT !== undefined ? { sdkPort: e.SWITCHOVER_SDK_METRICS_PORT } : {}),
     },
+    ...(e.SWITCHOVER_CLOUD_RATE_LIMIT !== undefined
+      ? { rateLimit: { callsPerSecond: e.SWITCHOVER_CLOUD_RATE_LIMIT, store: rateLimitStore } }
+      : {}),
     auth,
     describe: () =>
       [
@@ -252,6 +279,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
         `cooldown ${e.SWITCHOVER_COOLDOWN_MINUTES} min, approval required for ${e.SWITCHOVER_REQUIRE_APPROVAL.join(',') || 'no kind'}`,
         webhookUrl ? `webhook ${originOf(webhookUrl)} (${e.SWITCHOVER_WEBHOOK_FORMAT})` : 'no webhook',
         `metrics ${describeMetrics(e)}`,
+        e.SWITCHOVER_CLOUD_RATE_LIMIT !== undefined
+          ? `cloud rate limit ${e.SWITCHOVER_CLOUD_RATE_LIMIT}/s per service and project (${rateLimitStore === 'postgres' ? 'shared through the audit database' : 'this process only'})`
+          : 'no cloud rate limit',
       ].join('; '),
   };
 }

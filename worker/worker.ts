@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { openAuditStore, type AuditStore } from '../activities/audit';
+import { createRateLimiter, type CloudRateLimiter } from '../activities/http/rate-limit';
 import type { WorkerConfig } from './config';
 import type { SwitchoverMetrics } from './metrics';
 
@@ -18,12 +19,15 @@ export interface SwitchoverWorkerOptions {
   audit?: AuditStore;
   /** Switchover metrics: outcomes from recordOutcome, cloud calls, notifications. */
   metrics?: SwitchoverMetrics;
+  /** Cloud call permits; omitted: built from `config.rateLimit` (none when unset). */
+  rateLimiter?: CloudRateLimiter;
 }
 
 /** The switchover worker: every workflow type and activity on the configured task queue. */
 export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): Promise<Worker> {
   const { config, metrics } = options;
   const audit = options.audit ?? openAuditStore(config.audit);
+  const rateLimiter = options.rateLimiter ?? rateLimiterOf(config);
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -49,6 +53,20 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
         : undefined,
       verifySettleMs: options.verifySettleMs,
       safety: config.safety,
+      rateLimiter,
     }),
   });
+}
+
+/** The configured cloud rate limiter: permits counted in the audit database (shared) or in this process. */
+export function rateLimiterOf(config: WorkerConfig): CloudRateLimiter | undefined {
+  const limit = config.rateLimit;
+  if (!limit) return undefined;
+  if (limit.store === 'postgres' && config.audit.backend === 'postgres') {
+    return createRateLimiter({
+      callsPerSecond: limit.callsPerSecond,
+      store: { kind: 'postgres', connectionString: config.audit.databaseUrl() },
+    });
+  }
+  return createRateLimiter({ callsPerSecond: limit.callsPerSecond, store: { kind: 'memory' } });
 }

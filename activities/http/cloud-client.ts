@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { CloudFailure, type CloudError, type CloudFailureType } from '../../domain/failures';
 import type { CloudAuth } from './auth';
 import { cloudFailure, isTransient } from './failures';
+import type { CloudRateLimiter } from './rate-limit';
 
 export type CloudService = 'dcs' | 'dws' | 'drs';
 
@@ -28,6 +29,8 @@ export interface CloudClientOptions {
   headers?: Record<string, string>;
   /** Observes every call (metrics); never sees headers or bodies. */
   onCall?: (call: CloudCall) => void;
+  /** Permits per service and project, shared by the deployment's workers (activities/http/rate-limit.ts). */
+  rateLimiter?: CloudRateLimiter;
 }
 
 export interface CloudRequest<S extends z.ZodType | undefined> {
@@ -128,6 +131,21 @@ export class CloudClient {
         service: this.options.service,
         message: `${request.operation}: not sent, credentials unavailable (${error.message})`,
       });
+    }
+    if (this.options.rateLimiter) {
+      try {
+        await this.options.rateLimiter.acquire(this.options.service, projectOfPath(request.path));
+      } catch (error) {
+        // No permit in time: not sent (a definite "no", like the gateway's own 429); retried with backoff.
+        throw cloudFailure(
+          CloudFailure.Throttled,
+          {
+            service: this.options.service,
+            message: `${request.operation}: not sent, ${(error as Error).message}`,
+          },
+          { retryAfterMs: 1000 },
+        );
+      }
     }
     try {
       const response = await this.http.request<string>({ method: request.method, url, headers, data: body });
@@ -234,4 +252,9 @@ function parseRetryAfter(value: unknown): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** The project of a cloud API path (`/v2/{project_id}/...`): rate limits are per service and project. */
+function projectOfPath(path: string): string {
+  return /^\/v\d+\/([^/?]+)/.exec(path)?.[1] ?? '-';
 }

@@ -1,0 +1,177 @@
+/**
+ * Cloud API rate limiting per service and project, shared by every worker of a deployment.
+ *
+ * The gateway throttles per user and API in one-second windows (429 `APIG.0308`). Each call first takes a permit:
+ * time is cut into slots (250 ms for most rates) and each (service, project) gets `budget` permits per slot,
+ * counted in a shared store. A permit is used at once, so any one-second window of calls (as the gateway counts
+ * them, sliding) touches at most `slotsPerSecond + 1` slots: budget = floor(rate / (slotsPerSecond + 1)) keeps
+ * every window within `rate`, whatever the number of workers.
+ *
+ * Stores:
+ * - `postgres`: one row per (key, slot) in `switchover_rate_limit`, taken with an atomic
+ *   `INSERT ... ON CONFLICT DO UPDATE ... WHERE used < budget`, slots numbered by the DATABASE's clock (no
+ *   worker clock skew). This is the deployment's shared store (the audit database workers on several hosts use).
+ * - `memory`: the same slots in this process only: exact for one worker process, multiplied by the number of
+ *   processes (the README says so).
+ *
+ * Failure mode: fail closed. When no permit can be had within `maxWaitMs` (limit saturated, or the database
+ * unreachable) the call is not sent and fails as `CloudThrottledError` (definitely not sent), which the
+ * workflows retry with backoff; a trigger's safety is unaffected (nothing reached the cloud).
+ */
+import { Pool } from 'pg';
+
+export interface CloudRateLimiter {
+  /** Waits for a permit to call `service` in `projectId`; throws RateLimitWaitError after maxWaitMs. */
+  acquire(service: string, projectId: string): Promise<void>;
+  close(): Promise<void>;
+  readonly description: string;
+}
+
+export class RateLimitWaitError extends Error {
+  override name = 'RateLimitWaitError';
+}
+
+export interface SlotPlan {
+  slotMs: number;
+  budget: number;
+  /** Calls per second actually allowed (≤ the configured rate). */
+  effectiveRate: number;
+}
+
+/** Slot length and per-slot budget for `rate` calls per second (rate ≥ 2). */
+export function slotPlan(rate: number): SlotPlan {
+  if (!Number.isInteger(rate) || rate < 2)
+    throw new Error('rate must be a whole number of at least 2 calls per second');
+  const slotMs = Math.max(250, Math.ceil(1000 / (rate - 1)));
+  const slotsPerWindow = Math.ceil(1000 / slotMs) + 1;
+  const budget = Math.floor(rate / slotsPerWindow);
+  return { slotMs, budget, effectiveRate: Math.floor((budget * 1000) / slotMs) };
+}
+
+interface SlotStore {
+  /** Takes one permit in the current slot; false when the slot is used up. `waitMs`: until the next slot. */
+  take(key: string, plan: SlotPlan): Promise<{ ok: boolean; waitMs: number }>;
+  close(): Promise<void>;
+}
+
+class MemorySlots implements SlotStore {
+  private readonly used = new Map<string, { slot: number; used: number }>();
+  async take(key: string, plan: SlotPlan) {
+    const now = Date.now();
+    const slot = Math.floor(now / plan.slotMs);
+    const waitMs = (slot + 1) * plan.slotMs - now;
+    const entry = this.used.get(key);
+    if (!entry || entry.slot !== slot) {
+      this.used.set(key, { slot, used: 1 });
+      return { ok: true, waitMs };
+    }
+    if (entry.used >= plan.budget) return { ok: false, waitMs };
+    entry.used += 1;
+    return { ok: true, waitMs };
+  }
+  async close() {}
+}
+
+const TABLE = 'switchover_rate_limit';
+
+class PostgresSlots implements SlotStore {
+  private readonly pool: Pool;
+  private ready?: Promise<void>;
+  private takes = 0;
+
+  constructor(connectionString: string) {
+    this.pool = new Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000 });
+    this.pool.on('error', () => undefined);
+  }
+
+  private schema(): Promise<void> {
+    this.ready ??= this.pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${TABLE} (key text NOT NULL, slot bigint NOT NULL, used integer NOT NULL, PRIMARY KEY (key, slot))`,
+      )
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.ready = undefined;
+          // Two workers creating it at once: one wins, the other sees the unique violation; the table is there.
+          if ((error as { code?: string }).code !== '23505') throw error;
+        },
+      );
+    return this.ready;
+  }
+
+  async take(key: string, plan: SlotPlan) {
+    await this.schema();
+    const result = await this.pool.query<{ slot: string | null; wait_ms: string }>(
+      `WITH now AS (SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms),
+            s AS (SELECT floor(ms / $3)::bigint AS slot, ms FROM now),
+            taken AS (
+              INSERT INTO ${TABLE} (key, slot, used) SELECT $1, slot, 1 FROM s
+              ON CONFLICT (key, slot) DO UPDATE SET used = ${TABLE}.used + 1 WHERE ${TABLE}.used < $2
+              RETURNING slot)
+       SELECT (SELECT slot FROM taken) AS slot, ((s.slot + 1) * $3 - s.ms)::bigint AS wait_ms FROM s`,
+      [key, plan.budget, plan.slotMs],
+    );
+    const row = result.rows[0]!;
+    if (++this.takes % 500 === 0) {
+      // Old slots are never read again.
+      await this.pool
+        .query(
+          `DELETE FROM ${TABLE} WHERE slot < floor(extract(epoch FROM clock_timestamp()) * 1000 / $1) - 100`,
+          [plan.slotMs],
+        )
+        .catch(() => undefined);
+    }
+    return { ok: row.slot !== null, waitMs: Math.max(1, Number(row.wait_ms)) };
+  }
+
+  async close() {
+    await this.pool.end();
+  }
+}
+
+export interface RateLimiterOptions {
+  /** Calls per second per service and project (the gateway's limit, or less). */
+  callsPerSecond: number;
+  /** `memory` (this process) or a PostgreSQL URL (shared by every worker using it). */
+  store: { kind: 'memory' } | { kind: 'postgres'; connectionString: string };
+  /** Longest wait for a permit before the call fails as throttled (not sent). Default 20 s. */
+  maxWaitMs?: number;
+}
+
+export function createRateLimiter(options: RateLimiterOptions): CloudRateLimiter {
+  const plan = slotPlan(options.callsPerSecond);
+  const store: SlotStore =
+    options.store.kind === 'postgres' ? new PostgresSlots(options.store.connectionString) : new MemorySlots();
+  const maxWaitMs = options.maxWaitMs ?? 20_000;
+  return {
+    description:
+      `${options.callsPerSecond} calls/s per service and project (${plan.budget} per ${plan.slotMs} ms slot, ` +
+      `${options.store.kind === 'postgres' ? 'shared by all workers through PostgreSQL' : 'this worker process only'})`,
+    async acquire(service, projectId) {
+      const key = `${service}:${projectId}`;
+      const deadline = Date.now() + maxWaitMs;
+      for (;;) {
+        let answer: { ok: boolean; waitMs: number };
+        try {
+          answer = await store.take(key, plan);
+        } catch (error) {
+          if (Date.now() >= deadline)
+            throw new RateLimitWaitError(`rate limiter unavailable: ${(error as Error).message}`);
+          answer = { ok: false, waitMs: 500 };
+        }
+        if (answer.ok) return;
+        if (Date.now() + answer.waitMs >= deadline) {
+          throw new RateLimitWaitError(
+            `no permit for ${service} calls in project ${projectId} within ${maxWaitMs} ms (limit ${options.callsPerSecond}/s)`,
+          );
+        }
+        // Spread the waiters over the next slot rather than all at its first millisecond.
+        await new Promise((r) =>
+          setTimeout(r, answer.waitMs + Math.floor(Math.random() * Math.min(50, plan.slotMs / 4))),
+        );
+      }
+    },
+    close: () => store.close(),
+  };
+}

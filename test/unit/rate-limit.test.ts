@@ -1,0 +1,130 @@
+/**
+ * The cloud rate limiter and the simulator's gateway throttle: permits never exceed the rate in any sliding
+ * one-second window (counted by the simulator's own meter), and the throttle answers 429 APIG.0308 with
+ * Retry-After once the limit is reached. Permits shared through PostgreSQL hold across limiter instances (as
+ * across worker processes).
+ */
+import { createRateLimiter, slotPlan } from '../../activities/http/rate-limit';
+import { ApiThrottle } from '../../simulator/throttle';
+import { postgresForTests, startTestPostgres, type TestPostgres } from '../helpers/postgres';
+
+describe('slotPlan', () => {
+  test.each([
+    [2, 1000, 1, 1],
+    [10, 250, 2, 8],
+    [20, 250, 4, 16],
+    [50, 250, 10, 40],
+  ])('rate %i: %i ms slots of %i permits (%i/s allowed)', (rate, slotMs, budget, effective) => {
+    expect(slotPlan(rate)).toEqual({ slotMs, budget, effectiveRate: effective });
+  });
+  test('refuses a rate below 2', () => {
+    expect(() => slotPlan(1)).toThrow(/at least 2/);
+  });
+});
+
+describe('ApiThrottle (simulator)', () => {
+  test('lets `callsPerSecond` through per project and service in any second, then answers 429 APIG.0308 with Retry-After', () => {
+    let now = 10_000;
+    const throttle = new ApiThrottle(() => now);
+    throttle.configure({ callsPerSecond: 3 });
+    const answers = [0, 100, 200, 300, 400].map((t) => {
+      now = 10_000 + t;
+      return throttle.admit('dcs', 'p1')?.status ?? 200;
+    });
+    expect(answers).toEqual([200, 200, 200, 429, 429]);
+    expect(throttle.admit('dcs', 'p2')).toBeUndefined(); // another project has its own budget
+    expect(throttle.admit('dws', 'p1')).toBeUndefined(); // and another service
+    now = 10_950;
+    const refused = throttle.admit('dcs', 'p1')!;
+    expect(refused).toMatchObject({ status: 429, headers: { 'Retry-After': '1' } });
+    expect(refused.body).toMatchObject({ error_code: 'APIG.0308' });
+    now = 11_001; // the first call left the window
+    expect(throttle.admit('dcs', 'p1')).toBeUndefined();
+    expect(throttle.rates().find((r) => r.project === 'p1' && r.service === 'dcs')).toMatchObject({
+      peakPerSecond: 3,
+      accepted: 4,
+      throttled: 3,
+    });
+  });
+
+  test('records the most switches in progress at once', () => {
+    const throttle = new ApiThrottle(() => 0);
+    const sw = (startMs: number, endMs: number) =>
+      throttle.switchStarted({ service: 'dcs', projectId: 'p', resourceId: `r${startMs}`, startMs, endMs });
+    sw(0, 100);
+    sw(50, 150);
+    sw(100, 200); // starts as the first ends: not concurrent with it
+    sw(120, 130);
+    expect(throttle.concurrency()).toEqual({ maxConcurrent: 3, switches: 4 });
+  });
+
+  test('refuses a bad configuration naming the field', () => {
+    expect(() => new ApiThrottle().configure({ callsPerSecond: -1 })).toThrow(/callsPerSecond: .*at least 0/);
+  });
+});
+
+/** Takes `count` permits as fast as the limiter gives them, on `limiters` in turn, into a throttle's meter. */
+async function drive(
+  limiters: Array<ReturnType<typeof createRateLimiter>>,
+  count: number,
+  meter: ApiThrottle,
+) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 30 }, async (_, lane) => {
+      const limiter = limiters[lane % limiters.length]!;
+      while (next < count) {
+        next += 1;
+        await limiter.acquire('dcs', 'project-1');
+        expect(meter.admit('dcs', 'project-1')).toBeUndefined();
+      }
+    }),
+  );
+}
+
+describe('createRateLimiter', () => {
+  test('memory: 40 permits for 30 eager callers never exceed 10 in any sliding second', async () => {
+    const meter = new ApiThrottle();
+    meter.configure({ callsPerSecond: 10 });
+    const limiter = createRateLimiter({ callsPerSecond: 10, store: { kind: 'memory' } });
+    await drive([limiter], 40, meter);
+    const [rate] = meter.rates();
+    expect(rate).toMatchObject({ accepted: 40, throttled: 0 });
+    expect(rate!.peakPerSecond).toBeLessThanOrEqual(10);
+    expect(rate!.peakPerSecond).toBeGreaterThanOrEqual(6); // it is a limit, not a stall
+  });
+
+  test('memory: fails closed (not sent) when no permit comes in time', async () => {
+    const limiter = createRateLimiter({ callsPerSecond: 2, store: { kind: 'memory' }, maxWaitMs: 300 });
+    await limiter.acquire('dcs', 'p');
+    await expect(limiter.acquire('dcs', 'p')).rejects.toThrow(
+      /no permit for dcs calls in project p within 300 ms/,
+    );
+  });
+});
+
+const pg = postgresForTests();
+pg.describe('createRateLimiter with PostgreSQL', () => {
+  let server: TestPostgres;
+  beforeAll(async () => {
+    server = await startTestPostgres();
+  }, 120_000);
+  afterAll(() => server?.stop());
+
+  test('three limiters sharing the database (as three workers) together stay within the rate', async () => {
+    const url = await server.createDatabase('ratelimit');
+    const limiters = [1, 2, 3].map(() =>
+      createRateLimiter({ callsPerSecond: 10, store: { kind: 'postgres', connectionString: url } }),
+    );
+    const meter = new ApiThrottle();
+    meter.configure({ callsPerSecond: 10 });
+    try {
+      await drive(limiters, 40, meter);
+    } finally {
+      await Promise.all(limiters.map((l) => l.close()));
+    }
+    const [rate] = meter.rates();
+    expect(rate).toMatchObject({ accepted: 40, throttled: 0 });
+    expect(rate!.peakPerSecond).toBeLessThanOrEqual(10);
+  });
+});

@@ -124,7 +124,7 @@ const envSchema = z.object({
   SWITCHOVER_CLOUD_RATE_LIMIT: z.coerce
     .number({ error: 'SWITCHOVER_CLOUD_RATE_LIMIT must be a number of calls per second' })
     .int({ message: 'SWITCHOVER_CLOUD_RATE_LIMIT must be a whole number of calls per second' })
-    .min(2, { message: 'SWITCHOVER_CLOUD_RATE_LIMIT must be at least 2 calls per second' })
+    .min(3, { message: 'SWITCHOVER_CLOUD_RATE_LIMIT must be at least 3 calls per second' })
     .optional(),
   /** Where the permits are counted: postgres (the audit database, shared by all workers) or memory (this process). */
   SWITCHOVER_RATE_LIMIT_STORE: z

@@ -4,8 +4,8 @@
  * The gateway throttles per user and API in one-second windows (429 `APIG.0308`). Each call first takes a permit:
  * time is cut into slots (250 ms for most rates) and each (service, project) gets `budget` permits per slot,
  * counted in a shared store. A permit is used at once, so any one-second window of calls (as the gateway counts
- * them, sliding) touches at most `slotsPerSecond + 1` slots: budget = floor(rate / (slotsPerSecond + 1)) keeps
- * every window within `rate`, whatever the number of workers.
+ * them, sliding) touches at most `slotsPerSecond + 1` slots, plus one for the delay between permit and arrival:
+ * budget = floor(rate / (slotsPerSecond + 2)) keeps every window within `rate`, whatever the number of workers.
  *
  * Stores:
  * - `postgres`: one row per (key, slot) in `switchover_rate_limit`, taken with an atomic
@@ -38,14 +38,22 @@ export interface SlotPlan {
   effectiveRate: number;
 }
 
-/** Slot length and per-slot budget for `rate` calls per second (rate ≥ 2). */
+/**
+ * Slot length and per-slot budget for `rate` calls per second (rate ≥ 3). A sliding second touches at most
+ * ceil(1000 / slotMs) + 1 slots; one more slot of margin absorbs the time between a permit and the call's
+ * arrival (up to a slot: event-loop delays, connection set-up). Of the slot lengths below, the one that allows
+ * the most calls per second wins.
+ */
 export function slotPlan(rate: number): SlotPlan {
-  if (!Number.isInteger(rate) || rate < 2)
-    throw new Error('rate must be a whole number of at least 2 calls per second');
-  const slotMs = Math.max(250, Math.ceil(1000 / (rate - 1)));
-  const slotsPerWindow = Math.ceil(1000 / slotMs) + 1;
-  const budget = Math.floor(rate / slotsPerWindow);
-  return { slotMs, budget, effectiveRate: Math.floor((budget * 1000) / slotMs) };
+  if (!Number.isInteger(rate) || rate < 3)
+    throw new Error('rate must be a whole number of at least 3 calls per second');
+  let best: SlotPlan | undefined;
+  for (const slotMs of [250, 500, 1000]) {
+    const budget = Math.floor(rate / (Math.ceil(1000 / slotMs) + 2));
+    const effectiveRate = Math.floor((budget * 1000) / slotMs);
+    if (budget > 0 && (!best || effectiveRate > best.effectiveRate)) best = { slotMs, budget, effectiveRate };
+  }
+  return best!;
 }
 
 interface SlotStore {

@@ -10,15 +10,16 @@ import { postgresForTests, startTestPostgres, type TestPostgres } from '../helpe
 
 describe('slotPlan', () => {
   test.each([
-    [2, 1000, 1, 1],
-    [10, 250, 2, 8],
-    [20, 250, 4, 16],
-    [50, 250, 10, 40],
+    [3, 1000, 1, 1],
+    [10, 250, 1, 4],
+    [20, 250, 3, 12],
+    [30, 250, 5, 20],
+    [50, 250, 8, 32],
   ])('rate %i: %i ms slots of %i permits (%i/s allowed)', (rate, slotMs, budget, effective) => {
     expect(slotPlan(rate)).toEqual({ slotMs, budget, effectiveRate: effective });
   });
-  test('refuses a rate below 2', () => {
-    expect(() => slotPlan(1)).toThrow(/at least 2/);
+  test('refuses a rate below 3', () => {
+    expect(() => slotPlan(2)).toThrow(/at least 3/);
   });
 });
 
@@ -83,19 +84,19 @@ async function drive(
 }
 
 describe('createRateLimiter', () => {
-  test('memory: 40 permits for 30 eager callers never exceed 10 in any sliding second', async () => {
+  test('memory: 40 permits for 30 eager callers never exceed 30 in any sliding second', async () => {
     const meter = new ApiThrottle();
-    meter.configure({ callsPerSecond: 10 });
-    const limiter = createRateLimiter({ callsPerSecond: 10, store: { kind: 'memory' } });
+    meter.configure({ callsPerSecond: 30 });
+    const limiter = createRateLimiter({ callsPerSecond: 30, store: { kind: 'memory' } });
     await drive([limiter], 40, meter);
     const [rate] = meter.rates();
     expect(rate).toMatchObject({ accepted: 40, throttled: 0 });
-    expect(rate!.peakPerSecond).toBeLessThanOrEqual(10);
-    expect(rate!.peakPerSecond).toBeGreaterThanOrEqual(6); // it is a limit, not a stall
+    expect(rate!.peakPerSecond).toBeLessThanOrEqual(30);
+    expect(rate!.peakPerSecond).toBeGreaterThanOrEqual(15); // it is a limit, not a stall
   });
 
   test('memory: fails closed (not sent) when no permit comes in time', async () => {
-    const limiter = createRateLimiter({ callsPerSecond: 2, store: { kind: 'memory' }, maxWaitMs: 300 });
+    const limiter = createRateLimiter({ callsPerSecond: 3, store: { kind: 'memory' }, maxWaitMs: 300 });
     await limiter.acquire('dcs', 'p');
     await expect(limiter.acquire('dcs', 'p')).rejects.toThrow(
       /no permit for dcs calls in project p within 300 ms/,
@@ -114,10 +115,10 @@ pg.describe('createRateLimiter with PostgreSQL', () => {
   test('three limiters sharing the database (as three workers) together stay within the rate', async () => {
     const url = await server.createDatabase('ratelimit');
     const limiters = [1, 2, 3].map(() =>
-      createRateLimiter({ callsPerSecond: 10, store: { kind: 'postgres', connectionString: url } }),
+      createRateLimiter({ callsPerSecond: 30, store: { kind: 'postgres', connectionString: url } }),
     );
     const meter = new ApiThrottle();
-    meter.configure({ callsPerSecond: 10 });
+    meter.configure({ callsPerSecond: 30 });
     try {
       await drive(limiters, 40, meter);
     } finally {
@@ -125,6 +126,6 @@ pg.describe('createRateLimiter with PostgreSQL', () => {
     }
     const [rate] = meter.rates();
     expect(rate).toMatchObject({ accepted: 40, throttled: 0 });
-    expect(rate!.peakPerSecond).toBeLessThanOrEqual(10);
+    expect(rate!.peakPerSecond).toBeLessThanOrEqual(30);
   });
 });

@@ -21,6 +21,9 @@ import { SA_KIND, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
 import type { SwitchoverProgress } from '../workflows/switchover';
 import { approveUpdate, rejectUpdate, type ApprovalAnswer } from '../workflows/approval';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from '../worker/temporal-connection';
+import { explainStartFailure } from '../worker/search-attributes-check';
+
+export { SearchAttributesMissingError } from '../worker/search-attributes-check';
 
 export { InputValidationError } from '../domain/inputs';
 export type { SwitchoverOutcome } from '../domain/outcome';
@@ -119,7 +122,9 @@ export async function startSwitchover(
         .catch(() => undefined);
       throw new SwitchoverAlreadyRunningError(workflowId, running?.runId);
     }
-    throw error;
+    throw (
+      (await explainStartFailure(error, client.connection.operatorService, client.options.namespace)) ?? error
+    );
   }
 }
 

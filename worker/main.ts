@@ -8,6 +8,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { openAuditStore } from '../activities/audit';
 import { ConfigError, loadWorkerConfig } from './config';
 import { installSdkMetrics, SwitchoverMetrics, type MetricsServer } from './metrics';
+import { checkSearchAttributes, SearchAttributesMissingError } from './search-attributes-check';
 import { createSwitchoverWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -28,6 +29,10 @@ async function main(): Promise<void> {
   });
   const connection = await NativeConnection.connect(config.connectionOptions());
   try {
+    // Every switchover sets the custom search attributes: without them each start would fail.
+    const check = await checkSearchAttributes(connection.operatorService, config.temporal.namespace);
+    if (!check.checked)
+      console.warn(`switchover worker: could not check the search attributes (${check.reason})`);
     const worker = await createSwitchoverWorker({
       config,
       connection,
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(error instanceof ConfigError ? 2 : 1);
+  const known = error instanceof ConfigError || error instanceof SearchAttributesMissingError;
+  console.error(known ? `switchover worker: ${error.message}` : error);
+  process.exit(known ? 2 : 1);
 });

@@ -134,7 +134,13 @@ export class CloudClient {
     }
     if (this.options.rateLimiter) {
       try {
-        await this.options.rateLimiter.acquire(this.options.service, projectOfPath(request.path));
+        // A call that may change something (a trigger) goes first, and waits at most 1 s: the trigger activity
+        // only sends with its request timeout plus 2 s left, and a permit wait must not eat into that.
+        const mutating = request.method !== 'GET';
+        await this.options.rateLimiter.acquire(this.options.service, projectOfPath(request.path), {
+          priority: mutating,
+          maxWaitMs: mutating ? 1000 : undefined,
+        });
       } catch (error) {
         // No permit in time: not sent (a definite "no", like the gateway's own 429); retried with backoff.
         throw cloudFailure(

@@ -20,9 +20,16 @@
  */
 import { Pool } from 'pg';
 
+export interface AcquireOptions {
+  /** Served before waiting reads (a trigger must not starve behind polls). */
+  priority?: boolean;
+  /** Wait at most this long (default: the limiter's maxWaitMs). */
+  maxWaitMs?: number;
+}
+
 export interface CloudRateLimiter {
-  /** Waits for a permit to call `service` in `projectId`; throws RateLimitWaitError after maxWaitMs. */
-  acquire(service: string, projectId: string): Promise<void>;
+  /** Waits for a permit to call `service` in `projectId`; throws RateLimitWaitError when none comes in time. */
+  acquire(service: string, projectId: string, options?: AcquireOptions): Promise<void>;
   close(): Promise<void>;
   readonly description: string;
 }
@@ -147,38 +154,76 @@ export interface RateLimiterOptions {
   maxWaitMs?: number;
 }
 
+interface Waiter {
+  priority: boolean;
+  deadline: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 export function createRateLimiter(options: RateLimiterOptions): CloudRateLimiter {
   const plan = slotPlan(options.callsPerSecond);
   const store: SlotStore =
     options.store.kind === 'postgres' ? new PostgresSlots(options.store.connectionString) : new MemorySlots();
-  const maxWaitMs = options.maxWaitMs ?? 20_000;
+  const defaultWaitMs = options.maxWaitMs ?? 20_000;
+  // One queue per key in this process: first come, first served (priority calls first), and only the head asks
+  // the store, so waiting callers do not hammer it.
+  const queues = new Map<string, Waiter[]>();
+
+  const pump = async (key: string, service: string, projectId: string) => {
+    const queue = queues.get(key)!;
+    while (queue.length) {
+      const now = Date.now();
+      for (let i = queue.length - 1; i >= 0; i--) {
+        const waiter = queue[i]!;
+        if (waiter.deadline <= now) {
+          queue.splice(i, 1);
+          waiter.reject(
+            new RateLimitWaitError(
+              `no permit for ${service} calls in project ${projectId} in time (limit ${options.callsPerSecond}/s)`,
+            ),
+          );
+        }
+      }
+      if (!queue.length) break;
+      let answer: { ok: boolean; waitMs: number };
+      try {
+        answer = await store.take(key, plan);
+      } catch {
+        answer = { ok: false, waitMs: 250 }; // the store is unreachable: fail closed, waiters time out
+      }
+      if (answer.ok) {
+        const next = queue.findIndex((w) => w.priority);
+        const [waiter] = queue.splice(next >= 0 ? next : 0, 1);
+        waiter!.resolve();
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, answer.waitMs));
+    }
+    queues.delete(key);
+  };
+
   return {
     description:
       `${options.callsPerSecond} calls/s per service and project (${plan.budget} per ${plan.slotMs} ms slot, ` +
       `${options.store.kind === 'postgres' ? 'shared by all workers through PostgreSQL' : 'this worker process only'})`,
-    async acquire(service, projectId) {
+    acquire(service, projectId, acquireOptions = {}) {
       const key = `${service}:${projectId}`;
-      const deadline = Date.now() + maxWaitMs;
-      for (;;) {
-        let answer: { ok: boolean; waitMs: number };
-        try {
-          answer = await store.take(key, plan);
-        } catch (error) {
-          if (Date.now() >= deadline)
-            throw new RateLimitWaitError(`rate limiter unavailable: ${(error as Error).message}`);
-          answer = { ok: false, waitMs: 500 };
+      return new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = {
+          priority: acquireOptions.priority === true,
+          deadline: Date.now() + (acquireOptions.maxWaitMs ?? defaultWaitMs),
+          resolve,
+          reject,
+        };
+        const queue = queues.get(key);
+        if (queue) {
+          queue.push(waiter);
+          return;
         }
-        if (answer.ok) return;
-        if (Date.now() + answer.waitMs >= deadline) {
-          throw new RateLimitWaitError(
-            `no permit for ${service} calls in project ${projectId} within ${maxWaitMs} ms (limit ${options.callsPerSecond}/s)`,
-          );
-        }
-        // Spread the waiters over the next slot rather than all at its first millisecond.
-        await new Promise((r) =>
-          setTimeout(r, answer.waitMs + Math.floor(Math.random() * Math.min(50, plan.slotMs / 4))),
-        );
-      }
+        queues.set(key, [waiter]);
+        void pump(key, service, projectId);
+      });
     },
     close: () => store.close(),
   };

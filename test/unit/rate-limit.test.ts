@@ -96,11 +96,25 @@ describe('createRateLimiter', () => {
   });
 
   test('memory: fails closed (not sent) when no permit comes in time', async () => {
+    // 1 permit per 1000 ms slot; three callers willing to wait 300 ms touch at most two slots.
     const limiter = createRateLimiter({ callsPerSecond: 3, store: { kind: 'memory' }, maxWaitMs: 300 });
-    await limiter.acquire('dcs', 'p');
-    await expect(limiter.acquire('dcs', 'p')).rejects.toThrow(
-      /no permit for dcs calls in project p within 300 ms/,
+    const results = await Promise.allSettled([1, 2, 3].map(() => limiter.acquire('dcs', 'p')));
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(
+      /no permit for dcs calls in project p in time \(limit 3\/s\)/,
     );
+  });
+
+  test('memory: a priority caller (a trigger) is served before waiting reads', async () => {
+    const limiter = createRateLimiter({ callsPerSecond: 3, store: { kind: 'memory' } });
+    const order: string[] = [];
+    await limiter.acquire('dcs', 'p');
+    const reads = [1, 2].map((i) => limiter.acquire('dcs', 'p').then(() => order.push(`read${i}`)));
+    const trigger = limiter.acquire('dcs', 'p', { priority: true }).then(() => order.push('trigger'));
+    await Promise.race([trigger, ...reads]);
+    expect(order).toEqual(['trigger']);
+    await Promise.all([trigger, ...reads]);
   });
 });
 

@@ -6,6 +6,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { formatHistory, HistoryError, historyOptionsFromEnv, parseSince, readHistory } from './history';
 import { PLAN_USAGE, runPlanCli } from './plan-cli';
+import { followSwitchover, liveSwitchoverProgress } from './progress-display';
 import { parseArgs } from 'node:util';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
 import { TemporalConfigError } from '../worker/temporal-connection';
@@ -199,7 +200,12 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.succeeded;
     }
     if (!out.json) console.log(`started ${handle.workflowId}; waiting for the outcome (web UI: ${ui})`);
-    const outcome = await awaitOutcome(handle);
+    const result = awaitOutcome(handle);
+    if (!out.json) {
+      const live = () => liveSwitchoverProgress(handle, () => switchoverProgress(handle));
+      await followSwitchover(handle.workflowId, live, result);
+    }
+    const outcome = await result;
     out.print(outcome, describeOutcome(outcome));
     return exitCodeOf(outcome);
   }

@@ -22,7 +22,7 @@ import {
   PlanValidationError,
   startPlan,
 } from './plans';
-import { createPlanDisplay, stepLine } from './progress-display';
+import { createPlanDisplay, liveSwitchoverProgress, stepLine } from './progress-display';
 
 const EXIT = { ok: 0, notSucceeded: 1, badInput: 2, temporalUnreachable: 3 } as const;
 
@@ -252,10 +252,10 @@ async function childProgress(
   const map = new Map<string, SwitchoverProgress>();
   await Promise.all(
     progress.running.slice(0, 8).map(async (r) => {
-      const p = await client.workflow
-        .getHandle(r.workflowId)
-        .query<SwitchoverProgress>('progress')
-        .catch(() => undefined);
+      const handle = client.workflow.getHandle(r.workflowId);
+      const p = await liveSwitchoverProgress(handle, () =>
+        handle.query<SwitchoverProgress>('progress'),
+      ).catch(() => undefined);
       if (p) map.set(r.workflowId, p);
     }),
   );

@@ -3,6 +3,8 @@
  * their phase and last cloud status, the last finished steps); when piped, plain lines, one per event (stage
  * entered, step started, step finished, approval awaited), nothing redrawn.
  */
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { PlanProgress, PlanStepReport } from '../domain/plan';
 import type { SwitchoverProgress } from '../workflows/switchover';
 
@@ -154,4 +156,90 @@ function lineDisplay(stream: NodeJS.WritableStream): PlanDisplay {
     },
     close() {},
   };
+}
+
+/** One line of a single switchover's progress: phase, polls, last cloud status. */
+export function switchoverLine(workflowId: string, p: SwitchoverProgress): string {
+  return [
+    `${workflowId}: ${p.phase}`,
+    p.preflight && p.phase === 'preflight' ? p.preflight : '',
+    p.jobId ? `job ${p.jobId}` : '',
+    p.lastCloudStatus ? `last cloud status ${p.lastCloudStatus} (${p.polls} polls)` : '',
+    p.phase === 'approval' && p.approvalUntil ? `waiting for approval until ${p.approvalUntil}` : '',
+    p.phase === 'scheduled' && p.scheduledFor ? `scheduled for ${p.scheduledFor}` : '',
+    p.outcome ? `outcome ${p.outcome}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/**
+ * Follows a single switchover until `done` settles: on a TTY one line rewritten in place, piped one line per
+ * change. `progress` reads the workflow's `progress` query (errors are skipped: the next poll tries again).
+ */
+export async function followSwitchover(
+  workflowId: string,
+  progress: () => Promise<SwitchoverProgress>,
+  done: Promise<unknown>,
+  stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number } = process.stdout,
+): Promise<void> {
+  let finished = false;
+  done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  let last = '';
+  while (!finished) {
+    const p = await progress().catch(() => undefined);
+    if (p) {
+      const line = switchoverLine(workflowId, p);
+      if (stream.isTTY) {
+        const width = Math.max(40, (stream.columns ?? 120) - 1);
+        stream.write(`\r\x1b[2K${line.length > width ? `${line.slice(0, width - 1)}…` : line}`);
+      } else if (line !== last) {
+        stream.write(`${new Date().toISOString()} ${line}\n`);
+      }
+      last = line;
+    }
+    await Promise.race([
+      done.catch(() => undefined),
+      new Promise((r) => setTimeout(r, stream.isTTY ? 500 : 1000)),
+    ]);
+  }
+  if (stream.isTTY && last) stream.write('\n');
+}
+
+/**
+ * The await activity's last heartbeat (polls, last cloud status, job), which the server keeps with the pending
+ * activity: during a long await the `progress` query has nothing newer. Heartbeats reach the server at most
+ * every ~16 s (the SDK throttles them), so this can lag that much.
+ */
+export async function awaitHeartbeat(
+  handle: WorkflowHandle,
+): Promise<Pick<SwitchoverProgress, 'polls' | 'lastCloudStatus' | 'jobId'> | undefined> {
+  const description = await handle.describe();
+  for (const activity of description.raw.pendingActivities ?? []) {
+    const payload = activity.heartbeatDetails?.payloads?.[0];
+    if (!payload) continue;
+    const details = defaultPayloadConverter.fromPayload<{
+      polls?: number;
+      lastCloudStatus?: string;
+      jobId?: string;
+    }>(payload);
+    if (details && typeof details.polls === 'number') {
+      return { polls: details.polls, lastCloudStatus: details.lastCloudStatus, jobId: details.jobId };
+    }
+  }
+  return undefined;
+}
+
+/** The `progress` query, completed during the await phase with the await activity's last heartbeat. */
+export async function liveSwitchoverProgress(
+  handle: WorkflowHandle,
+  query: () => Promise<SwitchoverProgress>,
+): Promise<SwitchoverProgress> {
+  const progress = await query();
+  if (progress.phase !== 'await' || progress.lastCloudStatus) return progress;
+  const beat = await awaitHeartbeat(handle).catch(() => undefined);
+  return beat ? { ...progress, ...beat, jobId: beat.jobId ?? progress.jobId } : progress;
 }

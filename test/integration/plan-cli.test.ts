@@ -140,4 +140,37 @@ describe('switchover plan run --wait', () => {
       spawnSync('tmux', ['kill-session', '-t', session]);
     }
   });
+
+  test('a single switchover with --wait, piped: a line per phase change, then the outcome', async () => {
+    const project = uniqueId('proj');
+    const instanceId = uniqueId('redis');
+    env.sim.control.createDcsInstance({
+      projectId: project,
+      instanceId,
+      swapBehaviour: { initMs: 500, runMs: 2500 },
+    });
+    const child = spawn(
+      TSX,
+      [
+        'client/cli.ts',
+        'dcs',
+        '--project',
+        project,
+        '--instance',
+        instanceId,
+        '--poll-interval',
+        '0.2',
+        '--wait',
+      ],
+      { cwd: ROOT, env: cliEnv() },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('\x1b[');
+    expect(stdout).toMatch(new RegExp(`^\\S+Z dcs:${project}:${instanceId}: await, job \\w+`, 'm'));
+    expect(stdout).toContain(`SUCCEEDED: switchover of DCS instance ${instanceId} succeeded`);
+  });
 });

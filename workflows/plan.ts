@@ -17,6 +17,7 @@ import {
   ParentClosePolicy,
   setCurrentDetails,
   setHandler,
+  TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
   workflowInfo,
@@ -395,6 +396,14 @@ async function runStep(
         status: 'cancelled',
         triggered: false,
         message: `the plan was cancelled as this step was starting; if workflow ${step.workflowId} started it was asked to cancel (check it)`,
+      });
+    }
+    if (error instanceof TemporalFailure) {
+      // The server refused to start the step (a limit, a namespace problem): the step did not run.
+      return ended({
+        status: 'failed',
+        triggered: false,
+        message: `the step could not be started: ${error.message}`,
       });
     }
     throw error;

@@ -130,6 +130,7 @@ async function main(): Promise<void> {
       const meters = projects.map((p) => sim.control.meters({ projectId: p }));
       const rates = meters.flatMap((m) => m.rates);
       const peak = Math.max(...rates.map((r) => r.peakPerSecond));
+      const demand = Math.max(...rates.map((r) => r.peakAttemptedPerSecond));
       const calls = rates.reduce((n, r) => n + r.accepted, 0);
       const refused = rates.reduce((n, r) => n + r.throttled, 0);
       const maxConcurrent = sim.control.meters().maxConcurrentSwitches;
@@ -144,7 +145,8 @@ async function main(): Promise<void> {
         `${workers} worker${workers === 1 ? ' ' : 's'}: ${ok ? 'PASS' : 'FAIL'} plan ${report.status} ` +
           `(${JSON.stringify(report.counts)}), ${report.runs} workflow runs, ${seconds.toFixed(0)} s; ` +
           `${calls} cloud calls accepted, ${refused} answered 429, steps failed by throttling ${throttledSteps.length}; ` +
-          `peak ${peak}/s per project+service (limit ${LIMIT}), per key ${rates.map((r) => `${r.service}:${r.peakPerSecond}`).join(' ')}; ` +
+          `peak accepted ${peak}/s per project+service (limit ${LIMIT}), peak received incl. refused ${demand}/s, ` +
+          `per key ${rates.map((r) => `${r.service}:${r.peakPerSecond}/${r.peakAttemptedPerSecond}`).join(' ')}; ` +
           `max concurrent switches ${maxConcurrent} (plan parallelism ${PARALLELISM})`,
       );
       console.log(results[results.length - 1]);

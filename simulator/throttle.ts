@@ -37,6 +37,9 @@ interface KeyState {
   accepted: number[];
   peak: number;
   peakAt?: number;
+  /** Times of every call (accepted or throttled) within the last window, and their peak: the demand. */
+  attempted: number[];
+  attemptedPeak: number;
   total: number;
   throttled: number;
 }
@@ -46,6 +49,8 @@ export interface RateView {
   service: Service;
   /** Most calls accepted in any one-second window. */
   peakPerSecond: number;
+  /** Most calls received (accepted or throttled) in any one-second window: above the limit means some got 429. */
+  peakAttemptedPerSecond: number;
   peakAt?: string;
   accepted: number;
   throttled: number;
@@ -95,10 +100,13 @@ export class ApiThrottle {
     const key = `${project ?? '-'} ${service}`;
     let state = this.keys.get(key);
     if (!state) {
-      state = { accepted: [], peak: 0, total: 0, throttled: 0 };
+      state = { accepted: [], peak: 0, total: 0, throttled: 0, attempted: [], attemptedPeak: 0 };
       this.keys.set(key, state);
     }
     while (state.accepted.length && state.accepted[0]! <= now - WINDOW_MS) state.accepted.shift();
+    while (state.attempted.length && state.attempted[0]! <= now - WINDOW_MS) state.attempted.shift();
+    state.attempted.push(now);
+    state.attemptedPeak = Math.max(state.attemptedPeak, state.attempted.length);
     const limit = this.config.callsPerSecond;
     if (limit > 0 && this.config.services.includes(service) && state.accepted.length >= limit) {
       state.throttled += 1;
@@ -128,6 +136,7 @@ export class ApiThrottle {
         project,
         service,
         peakPerSecond: s.peak,
+        peakAttemptedPerSecond: s.attemptedPeak,
         peakAt: s.peakAt === undefined ? undefined : new Date(s.peakAt).toISOString(),
         accepted: s.total,
         throttled: s.throttled,

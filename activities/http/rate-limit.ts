@@ -157,7 +157,8 @@ export interface RateLimiterOptions {
 interface Waiter {
   priority: boolean;
   deadline: number;
-  resolve: () => void;
+  /** Gets the local time until which the permit may be used (the end of its slot plus one slot of margin). */
+  resolve: (validUntil: number) => void;
   reject: (error: Error) => void;
 }
 
@@ -187,6 +188,7 @@ export function createRateLimiter(options: RateLimiterOptions): CloudRateLimiter
       }
       if (!queue.length) break;
       let answer: { ok: boolean; waitMs: number };
+      const asked = Date.now();
       try {
         answer = await store.take(key, plan);
       } catch {
@@ -195,7 +197,8 @@ export function createRateLimiter(options: RateLimiterOptions): CloudRateLimiter
       if (answer.ok) {
         const next = queue.findIndex((w) => w.priority);
         const [waiter] = queue.splice(next >= 0 ? next : 0, 1);
-        waiter!.resolve();
+        // The slot ends `waitMs` after the grant, which came after `asked`: a conservative local bound.
+        waiter!.resolve(asked + answer.waitMs + plan.slotMs);
         continue;
       }
       await new Promise((r) => setTimeout(r, answer.waitMs));
@@ -207,23 +210,24 @@ export function createRateLimiter(options: RateLimiterOptions): CloudRateLimiter
     description:
       `${options.callsPerSecond} calls/s per service and project (${plan.budget} per ${plan.slotMs} ms slot, ` +
       `${options.store.kind === 'postgres' ? 'shared by all workers through PostgreSQL' : 'this worker process only'})`,
-    acquire(service, projectId, acquireOptions = {}) {
+    async acquire(service, projectId, acquireOptions = {}) {
       const key = `${service}:${projectId}`;
-      return new Promise<void>((resolve, reject) => {
-        const waiter: Waiter = {
-          priority: acquireOptions.priority === true,
-          deadline: Date.now() + (acquireOptions.maxWaitMs ?? defaultWaitMs),
-          resolve,
-          reject,
-        };
-        const queue = queues.get(key);
-        if (queue) {
-          queue.push(waiter);
-          return;
-        }
-        queues.set(key, [waiter]);
-        void pump(key, service, projectId);
-      });
+      const deadline = Date.now() + (acquireOptions.maxWaitMs ?? defaultWaitMs);
+      for (;;) {
+        const validUntil = await new Promise<number>((resolve, reject) => {
+          const waiter: Waiter = { priority: acquireOptions.priority === true, deadline, resolve, reject };
+          const queue = queues.get(key);
+          if (queue) {
+            queue.push(waiter);
+            return;
+          }
+          queues.set(key, [waiter]);
+          void pump(key, service, projectId);
+        });
+        // A permit that reaches its caller late (a busy event loop) is stale: using it could put the call in a
+        // later second than the one it was counted in. Drop it (wasted, never over) and queue again.
+        if (Date.now() <= validUntil) return;
+      }
     },
     close: () => store.close(),
   };

@@ -43,6 +43,7 @@ describe('ApiThrottle (simulator)', () => {
     expect(throttle.admit('dcs', 'p1')).toBeUndefined();
     expect(throttle.rates().find((r) => r.project === 'p1' && r.service === 'dcs')).toMatchObject({
       peakPerSecond: 3,
+      peakAttemptedPerSecond: 6,
       accepted: 4,
       throttled: 3,
     });

@@ -3,6 +3,7 @@ import { CloudClient, type CloudCall } from './http/cloud-client';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
 import { SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
 import { createServiceActivities } from '../services/runtime';
+import type { CloudRateLimiter } from './http/rate-limit';
 import type { SwitchoverOutcome } from '../domain/outcome';
 import type { AwaitArgs, AwaitReport } from '../domain/reports';
 import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
@@ -53,6 +54,8 @@ export interface ActivityDeps {
    */
   learnedPolling?: boolean | ExpectedDuration;
   pollSchedule?: LearnedTiming['settings'];
+  /** Cloud call permits per service and project (SWITCHOVER_CLOUD_RATE_LIMIT); none = unlimited. */
+  rateLimiter?: CloudRateLimiter;
 }
 
 /** Every activity the worker registers, built from its dependencies (tests pass their own). */
@@ -90,6 +93,7 @@ export function createActivities(deps: ActivityDeps) {
         ...edge,
         timeoutMs: deps.requestTimeoutMs,
         onCall: deps.onCloudCall,
+        rateLimiter: deps.rateLimiter,
       }),
     {
       requestTimeoutMs: deps.requestTimeoutMs,

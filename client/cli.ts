@@ -5,6 +5,8 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { formatHistory, HistoryError, historyOptionsFromEnv, parseSince, readHistory } from './history';
+import { PLAN_USAGE, runPlanCli } from './plan-cli';
+import { followSwitchover, liveSwitchoverProgress } from './progress-display';
 import { parseArgs } from 'node:util';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
 import { SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
@@ -98,6 +100,7 @@ const USAGE = [
   '  switchover reject <workflowId> [--comment <text>] [--by <name>] [--json]',
   '  switchover cancel <workflowId>',
   `  switchover history [--resource <id>] [--kind ${SWITCHOVER_KINDS.join('|')}] [--since <24h|7d|ISO time>] [--limit <n>] [--json]`,
+  PLAN_USAGE,
   '',
   'environment: TEMPORAL_ADDRESS (localhost:7233), TEMPORAL_NAMESPACE (default), TEMPORAL_TASK_QUEUE (switchover),',
   '             TEMPORAL_UI_URL (http://localhost:8233), TEMPORAL_TLS*/TEMPORAL_API_KEY (as the worker),',
@@ -202,6 +205,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? EXIT.succeeded : EXIT.badInput;
   }
+  // Runbook plans: their own module (client/plan-cli.ts) with its own flags and error handling.
+  if (command === 'plan') return runPlanCli(rest);
   const config = clientConfigFromEnv();
 
   if (isStartCommand(command)) {
@@ -220,7 +225,12 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.succeeded;
     }
     if (!out.json) console.log(`started ${handle.workflowId}; waiting for the outcome (web UI: ${ui})`);
-    const outcome = await awaitOutcome(handle);
+    const result = awaitOutcome(handle);
+    if (!out.json) {
+      const live = () => liveSwitchoverProgress(handle, () => switchoverProgress(handle));
+      await followSwitchover(handle.workflowId, live, result);
+    }
+    const outcome = await result;
     out.print(outcome, describeOutcome(outcome));
     return exitCodeOf(outcome);
   }

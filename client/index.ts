@@ -20,6 +20,9 @@ import { SA_KIND, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
 import type { SwitchoverProgress } from '../workflows/switchover';
 import { approveUpdate, rejectUpdate, type ApprovalAnswer } from '../workflows/approval';
 import { temporalConnectionOptions, type TemporalConnectionOptions } from '../shared/temporal-connection';
+import { explainStartFailure } from '../shared/search-attributes-check';
+
+export { SearchAttributesMissingError } from '../shared/search-attributes-check';
 
 export { InputValidationError } from '../domain/inputs';
 export type { SwitchoverOutcome } from '../domain/outcome';
@@ -150,7 +153,9 @@ export async function startPreparedSwitchover(
         .catch(() => undefined);
       throw new SwitchoverAlreadyRunningError(workflowId, running?.runId);
     }
-    throw error;
+    throw (
+      (await explainStartFailure(error, client.connection.operatorService, client.options.namespace)) ?? error
+    );
   }
 }
 

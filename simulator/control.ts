@@ -14,6 +14,7 @@ import type {
 } from './faults';
 import { describeIssues, releaseSpecSchema } from './faults';
 import type { LoggedRequest, RequestFilter, RequestLog } from './request-log';
+import type { ApiThrottle, RateView } from './throttle';
 import type { SimRequest, SimResponse } from './types';
 import { SimulatorInputError } from './types';
 
@@ -37,6 +38,7 @@ export class SimulatorControl {
     private readonly log: RequestLog,
     private readonly tokens: TokenStore,
     private readonly chaos?: { held: HeldRequests; accepted: AcceptedTriggers; network: SimulatorNetwork },
+    private readonly throttle?: ApiThrottle,
   ) {}
 
   /** Clears resources, faults, the request log, accepted triggers, the clock offset and issued tokens; drops held requests. */
@@ -50,6 +52,7 @@ export class SimulatorControl {
     this.chaos?.held.release(undefined, 'drop');
     this.chaos?.accepted.clear();
     if (this.chaos) this.chaos.network.clock.offsetMs = 0;
+    this.throttle?.reset();
   }
 
   private need(): { held: HeldRequests; accepted: AcceptedTriggers; network: SimulatorNetwork } {
@@ -103,6 +106,32 @@ export class SimulatorControl {
     if (!Number.isInteger(ms) || ms < 1 || ms > 3_600_000)
       throw new SimulatorInputError('ms must be an integer from 1 to 3600000');
     return this.need().network.refuseConnections(ms);
+  }
+
+  // ---- throttle and meters (simulator/throttle.ts) ----
+  /** `{ callsPerSecond, services? }`: per project and service; 0 turns it off. */
+  setThrottle(config: unknown): { callsPerSecond: number; services: string[] } {
+    if (!this.throttle) throw new SimulatorInputError('this simulator has no throttle');
+    return this.throttle.configure(config);
+  }
+  /** The throttle's settings, the peak accepted call rate per project and service, the most switches at once. */
+  meters(filter: { projectId?: string } = {}): {
+    throttle: { callsPerSecond: number; services: string[] };
+    rates: RateView[];
+    maxConcurrentSwitches: number;
+    switches: number;
+  } {
+    if (!this.throttle) throw new SimulatorInputError('this simulator has no throttle');
+    const { maxConcurrent, switches } = this.throttle.concurrency(filter);
+    return {
+      throttle: this.throttle.settings(),
+      rates: this.throttle.rates().filter((r) => !filter.projectId || r.project === filter.projectId),
+      maxConcurrentSwitches: maxConcurrent,
+      switches,
+    };
+  }
+  resetMeters(): void {
+    this.throttle?.resetMeters();
   }
 
   // ---- DCS ----
@@ -286,6 +315,20 @@ export const CONTROL_ROUTES: ControlRoute[] = [
     regex: /^\/_sim\/requests$/,
     run: (c) => {
       c.clearRequests();
+      return { status: 204 };
+    },
+  },
+  { method: 'PUT', regex: /^\/_sim\/throttle$/, run: (c, req) => ok(c.setThrottle(req.body)) },
+  {
+    method: 'GET',
+    regex: /^\/_sim\/meters$/,
+    run: (c, req) => ok(c.meters({ projectId: req.query.project })),
+  },
+  {
+    method: 'DELETE',
+    regex: /^\/_sim\/meters$/,
+    run: (c) => {
+      c.resetMeters();
       return { status: 204 };
     },
   },

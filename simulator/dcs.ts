@@ -1,3 +1,4 @@
+import type { SwitchInterval } from './throttle';
 import { z } from 'zod';
 import { dcsError } from './errors';
 import { describeIssues } from './faults';
@@ -190,6 +191,8 @@ const DEFAULT_BEHAVIOUR: SwapBehaviour = { initMs: 200, runMs: 800, result: 'SUC
 
 export class DcsStore {
   private readonly instances = new Map<string, InstanceState>();
+  /** Told about every switch started (the switch meter, simulator/throttle.ts). */
+  onSwitchStarted?: (interval: SwitchInterval) => void;
   private readonly jobs = new Map<string, DcsJob>();
 
   constructor(private readonly clock: Clock) {}
@@ -353,6 +356,13 @@ export class DcsStore {
     };
     this.jobs.set(job.id, job);
     instance.activeJobId = job.id;
+    this.onSwitchStarted?.({
+      service: 'dcs',
+      projectId: instance.projectId,
+      resourceId: instance.instanceId,
+      startMs: job.createdAt,
+      endMs: this.jobEnd(job),
+    });
     return { job };
   }
 

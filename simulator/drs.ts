@@ -1,3 +1,4 @@
+import type { SwitchInterval } from './throttle';
 import { z } from 'zod';
 import { drsError } from './errors';
 import { describeIssues } from './faults';
@@ -130,6 +131,8 @@ const DEFAULT_BEHAVIOUR: DrsBehaviour = { switchMs: 1000, result: 'SUCCESS' };
 
 export class DrsStore {
   private readonly jobs = new Map<string, JobState>();
+  /** Told about every switch started (the switch meter, simulator/throttle.ts). */
+  onSwitchStarted?: (interval: SwitchInterval) => void;
 
   constructor(private readonly clock: Clock) {}
 
@@ -273,6 +276,13 @@ export class DrsStore {
       errorMessage: ctx.forceJobFail?.reason ?? b.failMessage ?? 'Failed to switch the virtual IP address.',
       settled: false,
     };
+    this.onSwitchStarted?.({
+      service: 'drs',
+      projectId: state.projectId,
+      resourceId: state.jobId,
+      startMs: now,
+      endMs: state.lastSwitch.endsAt ?? undefined,
+    });
     return { status: 202, body: { id: state.jobId, status: 'success' } };
   }
 

@@ -1,3 +1,4 @@
+import type { SwitchInterval } from './throttle';
 import { z } from 'zod';
 import { dwsError } from './errors';
 import { describeIssues } from './faults';
@@ -151,6 +152,8 @@ export interface DwsDrView {
 const DEFAULT_BEHAVIOUR: DwsBehaviour = { switchMs: 1000, result: 'SUCCESS', degradeToFailover: false };
 
 export class DwsStore {
+  /** Told about every switch started (the switch meter, simulator/throttle.ts). */
+  onSwitchStarted?: (interval: SwitchInterval) => void;
   private readonly drs = new Map<string, DrState>();
 
   constructor(private readonly clock: Clock) {}
@@ -324,6 +327,13 @@ export class DwsStore {
       result: ctx.forceJobFail ? 'FAIL' : state.behaviour.result,
       degrade: kind === 'switchover' && state.behaviour.degradeToFailover,
     };
+    this.onSwitchStarted?.({
+      service: 'dws',
+      projectId: state.projectId,
+      resourceId: state.drId,
+      startMs: now,
+      endMs: state.operation.endsAt,
+    });
     return { status: 200, body: { disaster_recovery: { id: state.drId } } };
   }
 

@@ -14,6 +14,7 @@ import {
 } from './faults';
 import { uuid } from './ids';
 import type { RequestLog } from './request-log';
+import type { ApiThrottle } from './throttle';
 import type { HandlerContext, Route, Service, SimRequest, SimResponse } from './types';
 
 /**
@@ -54,6 +55,11 @@ export function serviceOfPath(path: string): Service | undefined {
   return undefined;
 }
 
+/** The project ID segment of a cloud API path (`/v2/{project_id}/...`), when there is one. */
+function projectOfPath(path: string): string | undefined {
+  return /^\/v[123]\/([^/]+)\//.exec(path)?.[1];
+}
+
 export type ControlHandler = (req: SimRequest) => Promise<SimResponse> | SimResponse;
 
 export interface HttpDeps {
@@ -68,6 +74,8 @@ export interface HttpDeps {
   sleeps: Sleeps;
   /** Offset of the cloud's clock from the real one, applied to the times it reports and reads. */
   clock: { offsetMs: number };
+  /** The gateway throttle and rate meter (simulator/throttle.ts). */
+  throttle?: ApiThrottle;
 }
 
 export class SimHttp {
@@ -193,6 +201,14 @@ export class SimHttp {
       const answer = preFaultAnswer(pre, service);
       send(res, answer);
       finish(answer.status);
+      return;
+    }
+
+    // The gateway's own throttle, per project and service (off unless configured; the meter always counts).
+    const throttled = this.deps.throttle?.admit(service, match?.params.project_id ?? projectOfPath(path));
+    if (throttled) {
+      send(res, throttled);
+      finish(throttled.status);
       return;
     }
 

@@ -8,6 +8,7 @@ import { DwsStore } from './dws';
 import { AcceptedTriggers, FaultStore, HeldRequests, Sleeps } from './faults';
 import { SimHttp } from './http';
 import { RequestLog } from './request-log';
+import { ApiThrottle } from './throttle';
 import type { Clock } from './types';
 
 export { SimulatorControl } from './control';
@@ -108,13 +109,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     },
   };
 
-  const control = new SimulatorControl({ dcs, dws, drs }, faults, log, tokens, { held, accepted, network });
+  const throttle = new ApiThrottle(clock);
+  dcs.onSwitchStarted = dws.onSwitchStarted = drs.onSwitchStarted = throttle.switchStarted;
+  const control = new SimulatorControl(
+    { dcs, dws, drs },
+    faults,
+    log,
+    tokens,
+    { held, accepted, network },
+    throttle,
+  );
   const http = new SimHttp({
     routes: [...iamRoutes(tokens), ...dcs.routes(), ...dws.routes(), ...drs.routes()],
     tokens,
     faults,
     log,
     control: controlHandler(control),
+    throttle,
     quiet: options.quiet ?? Boolean(process.env.JEST_WORKER_ID),
     held,
     accepted,

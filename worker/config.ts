@@ -201,6 +201,16 @@ const envSchema = z.object({
   SWITCHOVER_POLL_MAX_DENSE_POLLS: count('SWITCHOVER_POLL_MAX_DENSE_POLLS', 1, 1_000).default(
     DEFAULT_SCHEDULE.maxDensePolls,
   ),
+  /** Cloud calls per second per service and project, across all workers (activities/http/rate-limit.ts); unset: off. */
+  SWITCHOVER_CLOUD_RATE_LIMIT: z.coerce
+    .number({ error: 'SWITCHOVER_CLOUD_RATE_LIMIT must be a number of calls per second' })
+    .int({ message: 'SWITCHOVER_CLOUD_RATE_LIMIT must be a whole number of calls per second' })
+    .min(3, { message: 'SWITCHOVER_CLOUD_RATE_LIMIT must be at least 3 calls per second' })
+    .optional(),
+  /** Where the permits are counted: postgres (the audit database, shared by all workers) or memory (this process). */
+  SWITCHOVER_RATE_LIMIT_STORE: z
+    .enum(['postgres', 'memory'], { message: "SWITCHOVER_RATE_LIMIT_STORE must be 'postgres' or 'memory'" })
+    .optional(),
 });
 
 /** The Temporal worker options the tuning variables set (worker/worker.ts passes them to Worker.create). */
@@ -251,6 +261,8 @@ export interface WorkerConfig {
   /** Slots, cache and pollers of the Temporal worker (SWITCHOVER_MAX_CONCURRENT_*, ..._POLLERS). */
   tuning: WorkerTuning;
   polling: PollingConfig;
+  /** Cloud call rate limit per service and project (SWITCHOVER_CLOUD_RATE_LIMIT); absent: unlimited. */
+  rateLimit?: { callsPerSecond: number; store: 'postgres' | 'memory' };
   /** Builds the credential provider; secrets stay inside it, never in this object's description. */
   auth: () => CloudAuth;
   /** What the worker logs about itself: no secrets. */
@@ -306,6 +318,17 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   }
 
   if (e) problems.push(...tuningProblems(e));
+  const rateLimitStore =
+    e?.SWITCHOVER_RATE_LIMIT_STORE ?? (audit?.backend === 'postgres' ? 'postgres' : 'memory');
+  if (
+    e?.SWITCHOVER_CLOUD_RATE_LIMIT !== undefined &&
+    rateLimitStore === 'postgres' &&
+    audit?.backend !== 'postgres'
+  ) {
+    problems.push(
+      'SWITCHOVER_RATE_LIMIT_STORE: postgres counts permits in the audit database: set SWITCHOVER_AUDIT_BACKEND=postgres and SWITCHOVER_AUDIT_DATABASE_URL',
+    );
+  }
 
   if (problems.length > 0 || !e || !credentials || !connection || !located || !audit) {
     throw new ConfigError(`invalid worker configuration:\n  ${problems.join('\n  ')}`);
@@ -351,6 +374,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
       denseIntervalMs: e.SWITCHOVER_POLL_DENSE_INTERVAL_MS,
       maxDensePolls: e.SWITCHOVER_POLL_MAX_DENSE_POLLS,
     },
+    ...(e.SWITCHOVER_CLOUD_RATE_LIMIT !== undefined
+      ? { rateLimit: { callsPerSecond: e.SWITCHOVER_CLOUD_RATE_LIMIT, store: rateLimitStore } }
+      : {}),
     auth,
     describe: () =>
       [
@@ -370,6 +396,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
         e.SWITCHOVER_LEARNED_POLLING
           ? `learned polling on (dense ${e.SWITCHOVER_POLL_DENSE_INTERVAL_MS} ms, at most ${e.SWITCHOVER_POLL_MAX_DENSE_POLLS} polls)`
           : 'learned polling off',
+        e.SWITCHOVER_CLOUD_RATE_LIMIT !== undefined
+          ? `cloud rate limit ${e.SWITCHOVER_CLOUD_RATE_LIMIT}/s per service and project (${rateLimitStore === 'postgres' ? 'shared through the audit database' : 'this process only'})`
+          : 'no cloud rate limit',
       ].join('; '),
   };
 }

@@ -2,10 +2,12 @@
  * The worker process: `npm run worker`, the Docker image's command, the tests' worker processes. Everything is in
  * runWorker (worker/run.ts), which `npm start` calls too.
  */
+import { SearchAttributesMissingError } from '../shared/search-attributes-check';
 import { ConfigError } from './config';
 import { runWorker } from './run';
 
 runWorker().catch((error) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(error instanceof ConfigError ? 2 : 1);
+  const known = error instanceof ConfigError || error instanceof SearchAttributesMissingError;
+  console.error(known ? `switchover worker: ${error.message}` : error);
+  process.exit(known ? 2 : 1);
 });

@@ -8,6 +8,7 @@
  */
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { openAuditStore } from '../activities/audit';
+import { checkSearchAttributes } from '../shared/search-attributes-check';
 import { loadWorkerConfig, type WorkerConfig } from './config';
 import { installSdkMetrics, SwitchoverMetrics, type MetricsServer } from './metrics';
 import { createSwitchoverWorker } from './worker';
@@ -44,6 +45,9 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   let connection: NativeConnection | undefined;
   try {
     connection = await NativeConnection.connect(config.connectionOptions());
+    // Every switchover sets the custom search attributes: without them each start would fail.
+    const check = await checkSearchAttributes(connection.operatorService, config.temporal.namespace);
+    if (!check.checked) log(`switchover worker: could not check the search attributes (${check.reason})`);
     const worker = await createSwitchoverWorker({
       config,
       connection,

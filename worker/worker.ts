@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { openAuditStore, type AuditStore } from '../activities/audit';
 import { visibilityTriggeredRuns } from '../activities/visibility';
+import { createRateLimiter, type CloudRateLimiter } from '../activities/http/rate-limit';
 import type { WorkerConfig } from './config';
 import type { SwitchoverMetrics } from './metrics';
 import type { WORKFLOW_TYPES } from '../domain/kinds';
@@ -32,12 +33,15 @@ export interface SwitchoverWorkerOptions {
   metrics?: SwitchoverMetrics;
   /** More activities on the same worker (benchmarks register their floor activity here). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Cloud call permits; omitted: built from `config.rateLimit` (none when unset). */
+  rateLimiter?: CloudRateLimiter;
 }
 
 /** The switchover worker: every workflow type and activity on the configured task queue. */
 export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): Promise<Worker> {
   const { config, metrics } = options;
   const audit = options.audit ?? openAuditStore(config.audit);
+  const rateLimiter = options.rateLimiter ?? rateLimiterOf(config);
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
@@ -75,6 +79,7 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
           config.temporal.namespace,
         ),
         recordWaitSeconds: config.recordWaitSeconds,
+        rateLimiter,
         learnedPolling: config.polling.learned,
         pollSchedule: {
           denseIntervalMs: config.polling.denseIntervalMs,
@@ -83,4 +88,17 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
       }),
     },
   });
+}
+
+/** The configured cloud rate limiter: permits counted in the audit database (shared) or in this process. */
+export function rateLimiterOf(config: WorkerConfig): CloudRateLimiter | undefined {
+  const limit = config.rateLimit;
+  if (!limit) return undefined;
+  if (limit.store === 'postgres' && config.audit.backend === 'postgres') {
+    return createRateLimiter({
+      callsPerSecond: limit.callsPerSecond,
+      store: { kind: 'postgres', connectionString: config.audit.databaseUrl() },
+    });
+  }
+  return createRateLimiter({ callsPerSecond: limit.callsPerSecond, store: { kind: 'memory' } });
 }

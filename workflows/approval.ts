@@ -55,6 +55,8 @@ export function installApprovalGate(workflowId: string, requestedBy: string | un
 
   return {
     async wait(timeoutMs) {
+      // A plan asks at several gates (the plan, then stages): each wait takes a fresh decision.
+      decision = undefined;
       open = true;
       try {
         await condition(() => decision !== undefined, timeoutMs);

@@ -6,3 +6,4 @@ export { progressQuery } from './switchover';
 export { notifySwitchoverOutcome } from './notify';
 export { recordSwitchoverOutcome } from './record';
 export { approveUpdate, rejectUpdate } from './approval';
+export { switchoverPlan, planProgressQuery, planReportQuery } from './plan';

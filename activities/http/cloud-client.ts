@@ -7,6 +7,7 @@ import { CloudFailure, type CloudError, type CloudFailureType } from '../../doma
 import type { SwitchoverKind } from '../../domain/kinds';
 import type { CloudAuth } from './auth';
 import { cloudFailure, failureTypeForStatus, isTransient } from './failures';
+import type { CloudRateLimiter } from './rate-limit';
 
 /** The services with a cloud client: every kind of services/registry.ts. */
 export type CloudService = SwitchoverKind;
@@ -38,6 +39,8 @@ export interface CloudClientOptions {
   headers?: Record<string, string>;
   /** Observes every call (metrics); never sees headers or bodies. */
   onCall?: (call: CloudCall) => void;
+  /** Permits per service and project, shared by the deployment's workers (activities/http/rate-limit.ts). */
+  rateLimiter?: CloudRateLimiter;
 }
 
 export interface CloudRequest<S extends z.ZodType | undefined> {
@@ -204,6 +207,27 @@ export class CloudClient {
         service: this.options.service,
         message: `${request.operation}: not sent, credentials unavailable (${signal?.aborted ? abortReason(signal) : (error as Error).message})`,
       });
+    }
+    if (this.options.rateLimiter) {
+      try {
+        // A call that may change something (a trigger) goes first, and waits at most 1 s: the trigger activity
+        // only sends with its request timeout plus 2 s left, and a permit wait must not eat into that.
+        const mutating = request.method !== 'GET';
+        await this.options.rateLimiter.acquire(this.options.service, projectOfPath(request.path), {
+          priority: mutating,
+          maxWaitMs: mutating ? 1000 : undefined,
+        });
+      } catch (error) {
+        // No permit in time: not sent (a definite "no", like the gateway's own 429); retried with backoff.
+        throw cloudFailure(
+          CloudFailure.Throttled,
+          {
+            service: this.options.service,
+            message: `${request.operation}: not sent, ${(error as Error).message}`,
+          },
+          { retryAfterMs: 1000 },
+        );
+      }
     }
     // Whether the connection to the cloud was made: before that, nothing of the request can have left this host.
     const connection = { made: false };
@@ -385,4 +409,9 @@ function parseRetryAfter(value: unknown): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
+
+/** The project of a cloud API path (`/v2/{project_id}/...`): rate limits are per service and project. */
+function projectOfPath(path: string): string {
+  return /^\/v\d+\/([^/?]+)/.exec(path)?.[1] ?? '-';
 }

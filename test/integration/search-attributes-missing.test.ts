@@ -57,7 +57,8 @@ test('a start and the worker name the missing search attributes and the command 
   const command = message.split('\n')[1]!.trim();
   expect(command).toBe(
     `temporal operator search-attribute create --namespace ${namespace} --name SwitchoverKind --type Keyword ` +
-      '--name SwitchoverProject --type Keyword --name SwitchoverResource --type Keyword --name SwitchoverOutcome --type Keyword',
+      '--name SwitchoverProject --type Keyword --name SwitchoverResource --type Keyword --name SwitchoverOutcome --type Keyword ' +
+      '--name SwitchoverTriggered --type Keyword',
   );
 
   const native = await NativeConnection.connect({ address });

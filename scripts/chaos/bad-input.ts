@@ -193,7 +193,8 @@ function generate(prng: Prng, count: number): Case[] {
       }
       case 13: {
         const field = prng.pick(['pollIntervalSeconds', 'timeoutSeconds']);
-        add(kind, { ...base, [field]: prng.pick([1e-9, 601, 1e7, -300]) }, field, `out of range ${field}`);
+        const values = field === 'timeoutSeconds' ? [0, 604_801, 1e7, -300] : [1e-9, 301, 1e7, -300];
+        add(kind, { ...base, [field]: prng.pick(values) }, field, `out of range ${field}`);
         break;
       }
     }
@@ -257,7 +258,7 @@ function generateCli(prng: Prng, count: number): CliCase[] {
         'abc',
         '',
         '5m',
-        '0x10',
+        '-0.01',
         '1.5.2',
       ]);
       names = [field, `--${FLAG_OF[field]}`];

@@ -4,9 +4,9 @@
  *
  * Flags (environment variable in brackets):
  *   --runs N (CHAOS_RUNS, 200; --ci: 40)      --seed S (CHAOS_SEED, random; printed)
- *   --workers N (3)                           --spread-seconds S (runs × 1.5)
+ *   --workers N (3)                           --spread-seconds S (runs × 3)
  *   --run-timeout-seconds S (120)             --request-timeout-ms MS (3000)
- *   --dev-server-kills N (1; 2 from 100 runs) --worker-kills N (runs / 8, at least 3)
+ *   --dev-server-kills N (1; 2 from 100 runs) --worker-kills N (runs / 5, at least 3)
  *   --audit-outage-seconds S (40; 0 = none)   --verbose   --keep (keep the temp dir)
  *   --bad-input [--count N (CHAOS_BAD_INPUTS, 3000)]
  */
@@ -67,11 +67,11 @@ async function main(): Promise<number> {
     runs,
     seed,
     workers,
-    spreadMs: int(values['spread-seconds'], '--spread-seconds', Math.round(runs * 1.5)) * 1000,
+    spreadMs: int(values['spread-seconds'], '--spread-seconds', runs * 3) * 1000,
     runTimeoutSeconds: int(values['run-timeout-seconds'], '--run-timeout-seconds', 120),
     requestTimeoutMs: int(values['request-timeout-ms'], '--request-timeout-ms', 3000),
     devServerKills: int(values['dev-server-kills'], '--dev-server-kills', runs >= 100 ? 2 : 1),
-    workerKills: int(values['worker-kills'], '--worker-kills', Math.max(3, Math.round(runs / 8))),
+    workerKills: int(values['worker-kills'], '--worker-kills', Math.max(3, Math.round(runs / 5))),
     auditOutageMs: int(values['audit-outage-seconds'], '--audit-outage-seconds', 40) * 1000,
     verbose: values.verbose,
     keepDir: values.keep,

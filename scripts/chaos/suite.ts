@@ -497,7 +497,7 @@ function truthOf(
   };
 }
 
-function analyse(
+export function analyse(
   plan: ChaosPlan,
   records: RunRecord[],
   sim: RunningSimulator,
@@ -646,6 +646,19 @@ function formatReport(
   lines.push('', 'outcomes by status:');
   for (const [status, n] of Object.entries(a.outcomesByStatus).sort())
     lines.push(`  ${status.padEnd(24)} ${n}`);
+  const reasons = new Map<string, number>();
+  for (const r of records) {
+    if (!r.outcome || r.outcome.status === 'succeeded') continue;
+    const text = `${r.outcome.status}: ${r.outcome.message}`
+      .replace(/chaos-\d+-\d+-[a-z-]+/g, '<resource>')
+      .replace(/[0-9a-f]{32}/g, '<id>')
+      .slice(0, 160);
+    reasons.set(text, (reasons.get(text) ?? 0) + 1);
+  }
+  lines.push('', 'outcomes other than succeeded, by message:');
+  for (const [text, n] of [...reasons.entries()].sort((x, y) => y[1] - x[1]).slice(0, 15)) {
+    lines.push(`  ${String(n).padStart(4)}  ${text}`);
+  }
   lines.push('', 'faults planned (runs, runs with a violation) / applied per the request log:');
   const applied = (kind: FaultKind): string => {
     const type: Partial<Record<FaultKind, string>> = {

@@ -88,7 +88,7 @@ const BAD_TIMES = [
 ];
 const WRONG_TYPES: unknown[] = [42, true, null, [], {}, ['a'], { id: 'x' }, 1.5];
 
-function generate(prng: Prng, count: number): Case[] {
+export function generate(prng: Prng, count: number): Case[] {
   const cases: Case[] = [];
   const kinds: SwitchoverKind[] = ['dcs', 'dws', 'drs'];
   const add = (kind: SwitchoverKind, input: unknown, field: string, what: string) =>
@@ -296,6 +296,20 @@ function generateCli(prng: Prng, count: number): CliCase[] {
   return cases;
 }
 
+/** The message of a failed workflow task in the history (a workflow code crash), if any. */
+async function workflowTaskFailure(handle: {
+  fetchHistory(): Promise<{ events?: unknown[] | null }>;
+}): Promise<string | undefined> {
+  const history = await handle.fetchHistory().catch(() => undefined);
+  for (const event of (history?.events ?? []) as Array<{
+    workflowTaskFailedEventAttributes?: { failure?: { message?: string | null } | null } | null;
+  }>) {
+    const failed = event.workflowTaskFailedEventAttributes;
+    if (failed) return `workflow task failed: ${failed.failure?.message ?? 'no message'}`;
+  }
+  return undefined;
+}
+
 async function captureCli(argv: string[]): Promise<{ code: number; text: string }> {
   const lines: string[] = [];
   const original = { log: console.log, error: console.error };
@@ -379,6 +393,7 @@ export async function runBadInput(o: {
     }
   }
 
+  console.log(`bad-input: typed client done (${fig.typed}); CLI next`);
   // 2. The CLI, in-process (argv → exit code 2 and a message naming the field or flag).
   process.env.TEMPORAL_ADDRESS = dev.address;
   process.env.TEMPORAL_TASK_QUEUE = typedQueue;
@@ -414,6 +429,7 @@ export async function runBadInput(o: {
     else fig.cliProcessOk += 1;
   }
 
+  console.log(`bad-input: CLI done (${fig.cli} in-process, ${fig.cliProcess} processes); by type name next`);
   // 3. By type name, no client-side validation: the workflow must refuse (INVALID_INPUT naming the field)
   //    before any cloud call. Mostly through the SDK client, a sample through the plain `temporal` CLI.
   const jsonable = cases.filter((c) => {
@@ -436,6 +452,9 @@ export async function runBadInput(o: {
     const c = jsonable[i]!;
     const id = `bad-input-${o.seed}-${i}`;
     fig.temporalCli += 1;
+    // A file, not argv: a 200 000-character reason does not fit in a command line (E2BIG).
+    const inputFile = path.join(dir, `input-${i}.json`);
+    await fs.writeFile(inputFile, JSON.stringify(c.input));
     try {
       await run(temporalCli, [
         'workflow',
@@ -448,8 +467,8 @@ export async function runBadInput(o: {
         WORKFLOW_TYPES[c.kind],
         '--workflow-id',
         id,
-        '--input',
-        JSON.stringify(c.input),
+        '--input-file',
+        inputFile,
       ]);
       byTypeIds.push({ id, c });
       fig.temporalCliOk += 1;
@@ -475,18 +494,27 @@ export async function runBadInput(o: {
         const { id, c } = byTypeIds[next++]!;
         fig.byType += 1;
         const handle = client.workflow.getHandle(id);
-        const outcome = await Promise.race([
-          handle.result().then(
-            () => 'completed',
-            (error: unknown) => error,
-          ),
-          new Promise((resolve) => setTimeout(() => resolve('timeout'), 60_000)),
-        ]);
+        const result = handle.result().then(
+          () => 'completed',
+          (error: unknown) => error,
+        );
+        const within = (ms: number) =>
+          Promise.race([result, new Promise((resolve) => setTimeout(() => resolve('timeout'), ms))]);
+        let outcome = await within(60_000);
         if (outcome === 'timeout') {
-          fig.crashes += 1;
-          problem('by type name', c.what, `${id} did not end within 60 s (workflow task failing?)`);
-          await handle.terminate('bad-input fuzz: stuck').catch(() => undefined);
-        } else if (outcome === 'completed') {
+          // Slow (a busy machine) or crashing (the workflow task fails and is retried forever)? The history says.
+          const failedTask = await workflowTaskFailure(handle);
+          if (failedTask === undefined) outcome = await within(120_000);
+          if (failedTask !== undefined || outcome === 'timeout') {
+            fig.crashes += 1;
+            const shown = JSON.stringify(c.input).slice(0, 200);
+            const why = failedTask ?? 'no workflow task failure, still running after 180 s';
+            problem('by type name', c.what, `${id} ${shown} did not end: ${why}`);
+            await handle.terminate('bad-input fuzz: stuck').catch(() => undefined);
+            continue;
+          }
+        }
+        if (outcome === 'completed') {
           problem('by type name', c.what, `${id} completed although its input is invalid`);
         } else if (outcome instanceof WorkflowFailedError) {
           const cause = outcome.cause as { type?: string; message?: string } | undefined;

@@ -269,7 +269,11 @@ function faultSpecs(
       ];
     case 'accept-late':
       return [
-        { match: trigger, fault: { type: 'accept-late', ms: requestTimeoutMs + r.int(0, 8000) }, times: 1 },
+        {
+          match: trigger,
+          fault: { type: 'accept-late', ms: requestTimeoutMs + r.int(1000, 15_000) },
+          times: 1,
+        },
       ];
     case 'accept-late-504':
       return [

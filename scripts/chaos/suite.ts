@@ -399,8 +399,8 @@ export async function runChaos(o: ChaosOptions): Promise<{ ok: boolean; report: 
   await Promise.all(runTasks);
   const lastOutcomeAt = Date.now();
   // Late acceptances still pending at the simulator land within this time (accept-late waits at most
-  // the request timeout + 8 s after arrival; every request arrived before its run ended).
-  await sleep(Math.max(0, o.requestTimeoutMs + 9000 - (Date.now() - lastOutcomeAt)));
+  // the request timeout + 15 s after arrival; every request arrived before its run ended).
+  await sleep(Math.max(0, o.requestTimeoutMs + 16_000 - (Date.now() - lastOutcomeAt)));
   shuttingDown = true;
   if (progressTimer) clearInterval(progressTimer);
   await holdLoop;

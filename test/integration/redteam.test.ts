@@ -172,7 +172,7 @@ describe('sequences that hold', () => {
     const id = seedDws(env.sim);
     await addFault(env.sim.url, {
       match: triggerOf(id),
-      fault: { type: 'accept-late', ms: 4_000, status: 504 },
+      fault: { type: 'accept-late', ms: 6_000, status: 504 },
     });
     const handle = await env.start('dws', {
       projectId: PROJECT,
@@ -180,9 +180,14 @@ describe('sequences that hold', () => {
       mode: 'switchover',
       ...FAST,
     });
-    // The 504 makes attempt 1 ambiguous; cancel while the workflow backs off or attempt 2 looks.
-    await waitFor(async () => (received(env, id).length === 1 ? true : undefined), 20_000);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The 504 comes at once and makes attempt 1 ambiguous (the request log only shows it once applied, 6 s
+    // later): cancel while the workflow backs off (2 s) or attempt 2 looks, before the request is applied.
+    await waitFor(
+      async () => ((await switchoverProgress(handle)).phase === 'trigger' ? true : undefined),
+      20_000,
+    );
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await acceptedCount(env.sim.url, id)).toBe(0);
     await handle.cancel();
     const outcome = await awaitOutcome(handle);
     expect(outcome.status).toBe('cancelled_after_trigger');
@@ -258,7 +263,7 @@ describe('sequences that hold', () => {
     expect(received(env, id).length - 1).toBe(1);
   });
 
-  test('the second look (attempt 2) is held past the window while the late request lands: one trigger, honest', async () => {
+  test('a look held (and timed out) just after the late request landed: unknown although the switch happened, one trigger', async () => {
     const id = seedDws(env.sim);
     await addFault(env.sim.url, {
       match: triggerOf(id),
@@ -284,5 +289,62 @@ describe('sequences that hold', () => {
     expect(['succeeded', 'unknown']).toContain(outcome.status);
     expect(received(env, id)).toHaveLength(1);
     await expectOwnedUpTo(env.sim, id, outcome, 1);
+  });
+});
+
+describe('the cloud rate limiter and the gateway throttle squeeze the trigger', () => {
+  let limited: SwitchoverTestEnv;
+  beforeAll(async () => {
+    limited = await createSwitchoverTestEnv({
+      workerEnv: {
+        // 3 calls/s: one permit per second per service and project, shared by preflight, looks, send and polls.
+        SWITCHOVER_CLOUD_RATE_LIMIT: '3',
+        SWITCHOVER_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        SWITCHOVER_LATE_ACCEPTANCE_WINDOW_MS: String(WINDOW_MS),
+      },
+    });
+  });
+  afterAll(async () => {
+    await call(limited?.sim.url, 'PUT', '/_sim/throttle', { body: { callsPerSecond: 0 } }).catch(
+      () => undefined,
+    );
+    await limited?.close();
+  });
+
+  test('DWS switchover under a 1 call/s gateway throttle and a 3/s worker limit: one trigger, never "not sent" when accepted', async () => {
+    const id = seedDws(limited.sim);
+    const throttle = await call(limited.sim.url, 'PUT', '/_sim/throttle', {
+      body: { callsPerSecond: 1, services: ['dws'] },
+    });
+    expect(throttle.status).toBe(200);
+    // Someone else's polling in the same project eats permits at the gateway while the run triggers.
+    let stop = false;
+    const noise = (async () => {
+      const until = Date.now() + 8_000;
+      while (!stop && Date.now() < until) {
+        await call(limited.sim.url, 'GET', `/v2/${PROJECT}/disaster-recovery/${id}`).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+    try {
+      const outcome = await limited.run('dws', {
+        projectId: PROJECT,
+        disasterRecoveryId: id,
+        mode: 'switchover',
+        ...FAST,
+        // Short: with a 1 call/s gateway, a look and its send always share one second, so every send is 429
+        // (liveness, not safety): the run ends rejected when the trigger phase's deadline passes.
+        timeoutSeconds: 20,
+      });
+      expect(['succeeded', 'unknown', 'rejected']).toContain(outcome.status);
+      if (outcome.status === 'rejected') expect(outcome.message).toMatch(/not sent/);
+      const accepted = await acceptedCount(limited.sim.url, id);
+      expect(accepted).toBeLessThanOrEqual(1);
+      if (accepted > 0) expect(outcome.triggered).toBe(true);
+      if (outcome.status === 'succeeded') expect(accepted).toBe(1);
+    } finally {
+      stop = true;
+      await noise;
+    }
   });
 });

@@ -3,8 +3,8 @@
  * one workflow, and an outcome never says `triggered: false` / "nothing was sent" when the simulator ACCEPTED a
  * trigger. Sequences the send-moment tests do not cover. Every test counts the triggers the simulator accepted.
  *
- * Tests named `BROKEN:` reproduce a real defect and are `test.failing` (they assert the promise; the promise fails
- * today), so the suite stays green until the defect is fixed, then jest reports them and they become plain tests.
+ * The two DRS tests reproduced a real defect (a 2xx `status: success` carrying DRS.M01504 was read as "busy, not
+ * sent": one run switched the VIP twice); they failed before the fix in activities/drs/api.ts.
  *
  * Timings shortened through configuration as in send-moment.test.ts: 1.5 s request timeout, 6 s look window.
  */
@@ -99,48 +99,42 @@ describe('DRS: a 2xx switch-vip answer carrying DRS.M01504 without status "faile
     error_msg: 'Another operation is being performed on the task. Try again later.',
   });
 
-  test.failing(
-    'BROKEN: fresh job: the accepted switch is reported rejected with triggered:false ("sent nothing")',
-    async () => {
-      const id = seedDrs(env.sim);
-      await addFault(env.sim.url, {
-        match: triggerOf(id),
-        fault: { type: 'replace-body', body: contradictory(id) },
-      });
-      const outcome = await env.run('drs', { projectId: PROJECT, jobId: id, mode: 'source', ...FAST });
-      // What happens today: attempt 1 is classified not sent; attempt 2's look sees the VIP status moved and
-      // refuses "although this switchover sent nothing": rejected, triggered false, with one accepted switch.
-      expect(received(env, id)).toHaveLength(1);
-      await expectOwnedUpTo(env.sim, id, outcome, 1);
-      expect(outcome.message).not.toMatch(/sent nothing/);
-    },
-  );
+  test('fresh job, 2xx success carrying DRS.M01504: accepted, never reported as "sent nothing"', async () => {
+    const id = seedDrs(env.sim);
+    await addFault(env.sim.url, {
+      match: triggerOf(id),
+      fault: { type: 'replace-body', body: contradictory(id) },
+    });
+    const outcome = await env.run('drs', { projectId: PROJECT, jobId: id, mode: 'source', ...FAST });
+    // Before the fix: attempt 1 was classified not sent; attempt 2's look saw the VIP status moved and refused
+    // "although this switchover sent nothing": rejected, triggered false, with one accepted switch.
+    expect(received(env, id)).toHaveLength(1);
+    await expectOwnedUpTo(env.sim, id, outcome, 1);
+    expect(outcome.message).not.toMatch(/sent nothing/);
+  });
 
-  test.failing(
-    'BROKEN: job with an earlier COMPLETE switch: the VIP is switched twice by one workflow',
-    async () => {
-      const id = seedDrs(env.sim);
-      // An earlier switch (someone's, long ago): the status reads SWITCH_VIP_COMPLETE before this run.
-      const earlier = await call(env.sim.url, 'POST', `/v3/${PROJECT}/jobs/${id}/switch-vip`, {
-        body: { mode: 'target' },
-      });
-      expect(earlier.status).toBe(202);
-      await waitFor(async () => (drsSettled(env.sim, id) ? true : undefined), 10_000);
-      const baseline = await acceptedCount(env.sim.url, id);
-      expect(baseline).toBe(1);
+  test('earlier COMPLETE switch, 2xx success carrying DRS.M01504: the VIP is switched once by one workflow', async () => {
+    const id = seedDrs(env.sim);
+    // An earlier switch (someone's, long ago): the status reads SWITCH_VIP_COMPLETE before this run.
+    const earlier = await call(env.sim.url, 'POST', `/v3/${PROJECT}/jobs/${id}/switch-vip`, {
+      body: { mode: 'target' },
+    });
+    expect(earlier.status).toBe(202);
+    await waitFor(async () => (drsSettled(env.sim, id) ? true : undefined), 10_000);
+    const baseline = await acceptedCount(env.sim.url, id);
+    expect(baseline).toBe(1);
 
-      await addFault(env.sim.url, {
-        match: triggerOf(id),
-        fault: { type: 'replace-body', body: contradictory(id) },
-      });
-      const outcome = await env.run('drs', { projectId: PROJECT, jobId: id, mode: 'source', ...FAST });
-      // Today: the accepted switch completes (COMPLETE again, same as before), attempt 2's look cannot tell, and
-      // sends a second switch-vip, which is accepted too.
-      expect(received(env, id).length - 1).toBe(1);
-      expect(await acceptedCount(env.sim.url, id)).toBe(baseline + 1);
-      expect(outcome.triggered).toBe(true);
-    },
-  );
+    await addFault(env.sim.url, {
+      match: triggerOf(id),
+      fault: { type: 'replace-body', body: contradictory(id) },
+    });
+    const outcome = await env.run('drs', { projectId: PROJECT, jobId: id, mode: 'source', ...FAST });
+    // Before the fix: the accepted switch completed (COMPLETE again, same as before), attempt 2's look could not
+    // tell, and sent a second switch-vip, which was accepted too.
+    expect(received(env, id).length - 1).toBe(1);
+    expect(await acceptedCount(env.sim.url, id)).toBe(baseline + 1);
+    expect(outcome.triggered).toBe(true);
+  });
 });
 
 describe('sequences that hold', () => {

@@ -1,6 +1,6 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { CloudFailure } from '../domain/failures';
+import { CloudFailure, DEFINITELY_NOT_SENT } from '../domain/failures';
 import type { Facts, TriggerReceipt } from '../domain/reports';
 import type { SendOptions } from './http/cloud-client';
 import { cloudErrorOf, cloudFailure, isCloudFailure, isTransient, retryAfterMsOf } from './http/failures';
@@ -196,18 +196,7 @@ async function lookForAmbiguousSend<Seen>(
 
 /** The attempt stopped before its request was sent: a typed answer that nothing was sent. */
 function notSent(error: unknown): unknown {
-  if (
-    isCloudFailure(
-      error,
-      CloudFailure.Permanent,
-      CloudFailure.NotFound,
-      CloudFailure.Auth,
-      CloudFailure.Busy,
-      CloudFailure.Throttled,
-      CloudFailure.NotSent,
-    )
-  )
-    return error;
+  if (isCloudFailure(error, ...DEFINITELY_NOT_SENT)) return error;
   if (isCloudFailure(error, CloudFailure.InvalidResponse)) {
     // The look's answer does not match the schema: retrying will not fix it; nothing was sent.
     const cloudError = cloudErrorOf(error) ?? { service: 'cloud', message: error.message };
@@ -231,18 +220,7 @@ function notSent(error: unknown): unknown {
  * reached the cloud: TriggerAmbiguous, and no attempt of this run sends again.
  */
 export function triggerFailure(error: unknown): unknown {
-  if (
-    isCloudFailure(
-      error,
-      CloudFailure.Permanent,
-      CloudFailure.NotFound,
-      CloudFailure.Auth,
-      CloudFailure.Busy,
-      CloudFailure.Throttled,
-      CloudFailure.NotSent,
-    )
-  )
-    return error;
+  if (isCloudFailure(error, ...DEFINITELY_NOT_SENT)) return error;
   const cloudError =
     error instanceof ApplicationFailure
       ? (cloudErrorOf(error) ?? { service: 'cloud', message: error.message })

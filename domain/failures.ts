@@ -41,6 +41,19 @@ export const NON_RETRYABLE_CLOUD_FAILURES: readonly CloudFailureType[] = [
   CloudFailure.TriggerUnresolvable,
 ];
 
+/**
+ * Failure types that prove a trigger was not accepted: a documented refusal by the cloud, or a failure before the
+ * request left the host. Every other failure of a send may have reached the cloud.
+ */
+export const DEFINITELY_NOT_SENT: readonly CloudFailureType[] = [
+  CloudFailure.Permanent,
+  CloudFailure.NotFound,
+  CloudFailure.Auth,
+  CloudFailure.Busy,
+  CloudFailure.Throttled,
+  CloudFailure.NotSent,
+];
+
 /** Thrown by a workflow whose outcome is not `succeeded`; the outcome is its first detail. */
 export const SWITCHOVER_NOT_SUCCEEDED = 'SwitchoverNotSucceeded';
 /** Failure type of an outcome that cannot be recorded (missing identity): retrying cannot help. */

@@ -13,7 +13,7 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { CloudFailure, NON_RETRYABLE_CLOUD_FAILURES, type CloudError } from '../domain/failures';
+import { DEFINITELY_NOT_SENT, NON_RETRYABLE_CLOUD_FAILURES, type CloudError } from '../domain/failures';
 import type {
   AwaitArgs,
   AwaitReport,
@@ -84,15 +84,6 @@ export interface FailureCause {
   definitelyNotSent: boolean;
 }
 
-const DEFINITE_REFUSALS: readonly string[] = [
-  CloudFailure.Permanent,
-  CloudFailure.NotFound,
-  CloudFailure.Auth,
-  CloudFailure.Busy,
-  CloudFailure.Throttled,
-  CloudFailure.NotSent,
-];
-
 /** Reads the typed cause out of an activity failure (never its message text for decisions). */
 export function failureCause(error: unknown): FailureCause {
   let failure: unknown = error;
@@ -105,7 +96,7 @@ export function failureCause(error: unknown): FailureCause {
       message: failure.message,
       retryAfterMs: typeof retryAfter === 'number' ? retryAfter : undefined,
       cloudError: detail && typeof detail.message === 'string' ? detail : undefined,
-      definitelyNotSent: DEFINITE_REFUSALS.includes(failure.type ?? ''),
+      definitelyNotSent: (DEFINITELY_NOT_SENT as readonly string[]).includes(failure.type ?? ''),
     };
   }
   const message = failure instanceof Error ? failure.message : String(failure);

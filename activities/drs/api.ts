@@ -113,7 +113,8 @@ export function drsApi(client: CloudClient) {
         },
         options,
       );
-      if (answer.data?.error_code === DRS_BUSY_CODE) {
+      // Busy only as the documented refusal (`status: failed` with the code): any other 2xx was accepted.
+      if (answer.data?.status === 'failed' && answer.data.error_code === DRS_BUSY_CODE) {
         throw cloudFailure(CloudFailure.Busy, {
           service: 'drs',
           httpStatus: answer.status,

@@ -157,7 +157,8 @@ export class CloudClient {
       });
     }
     if (response.status < 200 || response.status >= 300) {
-      throw this.classify(response.status, response.text, response.retryAfterMs);
+      // A 5xx answer to a trigger says nothing about whether it was applied, whatever code its body carries.
+      throw this.classify(response.status, response.text, response.retryAfterMs, { trigger: true });
     }
     if (!request.schema) return { status: response.status };
     try {
@@ -326,7 +327,7 @@ export class CloudClient {
     return code && this.options.normalizeErrorCode ? this.options.normalizeErrorCode(code) : code;
   }
 
-  private classify(status: number, text: string, retryAfterMs?: number) {
+  private classify(status: number, text: string, retryAfterMs?: number, { trigger = false } = {}) {
     const parsed = parseErrorBody(text);
     const code = this.errorCode(parsed.code);
     const respelled = code !== parsed.code ? ` (answered as ${parsed.code})` : '';
@@ -337,7 +338,9 @@ export class CloudClient {
       message: `${parsed.message ?? `HTTP ${status}`}${respelled}`,
     };
     const byCode = code ? this.options.errorCodes?.[code] : undefined;
-    const type = byCode ?? failureTypeForStatus(status, code);
+    // For a trigger, any 5xx stays a server error (ambiguous): a body's code cannot prove the request was not applied.
+    const type =
+      trigger && status >= 500 ? CloudFailure.Server : (byCode ?? failureTypeForStatus(status, code));
     return cloudFailure(type, cloudError, {
       retryAfterMs: type === CloudFailure.Throttled ? (retryAfterMs ?? 1000) : retryAfterMs,
     });

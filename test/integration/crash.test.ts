@@ -153,11 +153,12 @@ test('worker killed during preflight: a new worker finishes, one trigger', async
 
 test('worker killed just after the trigger reached the cloud: the next attempt adopts it, one trigger', async () => {
   const instanceId = seed({ swapBehaviour: { initMs: 500, runMs: 3000, result: 'SUCCESS' } });
-  // The task-list reads around the send are slowed, so the kill lands after the 204 and before the activity reports.
+  // The task-list reads up to and around the send (preflight's, the look's, the job search after the 204) are
+  // slowed, so the kill lands after the 204 and before the activity reports.
   sim.control.addFault({
     match: { method: 'GET', path: `/instances/${instanceId}/tasks$` },
     fault: { type: 'latency', ms: 3000 },
-    times: 2,
+    times: 3,
   });
   const first = await worker();
   const handle = await startSwitchover(client, 'dcs', input(instanceId), {

@@ -61,6 +61,28 @@ test('deadline passed while the request was held at the cloud: ambiguous (it is 
   await waitFor(async () => ((await acceptedCount(sim.url, 'inst-1')) === 1 ? true : undefined));
 });
 
+test('a 5xx answer to a trigger stays ambiguous even when its body carries a busy code (no resend on its word)', async () => {
+  const busy = new CloudClient({
+    service: 'dcs',
+    endpoint: sim.url,
+    auth: staticTokenAuth('sim-token'),
+    timeoutMs: 5_000,
+    errorCodes: { 'DCS.4017': CloudFailure.Busy },
+  });
+  await addFault(sim.url, {
+    match: { trigger: true },
+    fault: { type: 'status', status: 503, body: { error_code: 'DCS.4017', error_msg: 'a job is running' } },
+  });
+  const error = await failureOf(busy.requestTrigger(swap, { deadlineMs: 2_000 }));
+  expect(error.type).toBe(CloudFailure.Server);
+  // The same code with a 4xx is the documented refusal: busy, not sent.
+  await addFault(sim.url, {
+    match: { trigger: true },
+    fault: { type: 'status', status: 400, body: { error_code: 'DCS.4017', error_msg: 'a job is running' } },
+  });
+  expect((await failureOf(busy.requestTrigger(swap, { deadlineMs: 2_000 }))).type).toBe(CloudFailure.Busy);
+});
+
 test("the caller's signal aborts the request in flight: ambiguous, named as cancelled", async () => {
   await addFault(sim.url, { match: { trigger: true }, fault: { type: 'hold' } });
   const abort = new AbortController();

@@ -9,6 +9,7 @@ import type { AwaitArgs, AwaitReport } from '../domain/reports';
 import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
 import { createNotifyActivities, type NotifyDeps } from './notify';
 import { createValidateActivities } from './validate';
+import { createAdmitActivities } from './admit';
 import { createSafetyActivities, type RecentSwitch, type SafetyPolicy } from './safety';
 import {
   createDurationLearner,
@@ -108,6 +109,15 @@ export function createActivities(deps: ActivityDeps) {
     const table = services as unknown as Record<string, AwaitActivity>;
     table[name] = learning(kind, table[name]!);
   }
+  const validate = createValidateActivities();
+  const safety = createSafetyActivities({
+    policy: deps.safety ?? DEFAULT_SAFETY_POLICY,
+    notificationsEnabled: Boolean(deps.notify?.webhook),
+    triggeredRunsOf: deps.triggeredRunsOf,
+    recordWaitSeconds: deps.recordWaitSeconds,
+    outcomesOf: async ({ kind, projectId, resourceId }) =>
+      (await deps.audit.list({ kind, resource: resourceId })).filter((o) => o.projectId === projectId),
+  });
   return {
     ...services,
     ...createRecordActivities({
@@ -115,15 +125,12 @@ export function createActivities(deps: ActivityDeps) {
       onRecorded: deps.onOutcomeRecorded,
       onFailed: deps.onRecordFailed,
     }),
-    ...createValidateActivities(),
+    ...validate,
     ...createNotifyActivities(deps.notify ?? { namespace: 'default' }),
-    ...createSafetyActivities({
-      policy: deps.safety ?? DEFAULT_SAFETY_POLICY,
-      notificationsEnabled: Boolean(deps.notify?.webhook),
-      triggeredRunsOf: deps.triggeredRunsOf,
-      recordWaitSeconds: deps.recordWaitSeconds,
-      outcomesOf: async ({ kind, projectId, resourceId }) =>
-        (await deps.audit.list({ kind, resource: resourceId })).filter((o) => o.projectId === projectId),
+    ...safety,
+    ...createAdmitActivities({
+      validate: validate.validateSwitchoverInput,
+      policy: safety.switchoverPolicy,
     }),
   };
 }

@@ -41,6 +41,12 @@ import { startDevServer } from './dev-server';
 
 export const FIXTURES_DIR = path.resolve(__dirname, '..', 'test', 'fixtures', 'histories');
 const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
+/**
+ * The skeleton generation the cases record now (workflows/switchover.ts, PATCHES): `<workflowType>-<generation>-
+ * <case>`. Earlier generations' fixtures (no generation in the name: before PATCHES.compactHistory) stay as they
+ * were recorded, so both the old and the new command sequences keep being replayed.
+ */
+const GENERATION = 'compact';
 const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 const QUEUE = 'record-histories';
 const NOTIFY_QUEUE = 'record-histories-notify';
@@ -346,6 +352,10 @@ function seed(sim: RunningSimulator, kind: SwitchoverKind, id: string, behaviour
   }
 }
 
+function fixtureName(kind: SwitchoverKind, spec: Case): string {
+  return `${WORKFLOW_TYPES[kind]}-${GENERATION}-${spec.name}`;
+}
+
 /**
  * Writes one fixture; an existing one is kept (histories of code that ran are never re-recorded), unless
  * `--overwrite` asks for it. Returns the file, or '' when it was kept.
@@ -377,7 +387,7 @@ async function recordCase(
   const handle = await startSwitchover(ctx.client, kind, input, { taskQueue: spec.taskQueue ?? QUEUE });
   const run: RunContext = { ...ctx, handle, kind, resourceId };
   const [outcome] = await Promise.all([awaitOutcome(handle), spec.drive?.(run)]);
-  const label = `${WORKFLOW_TYPES[kind]}-${spec.name}`;
+  const label = fixtureName(kind, spec);
   if (outcome.status !== spec.expect) {
     throw new Error(`${label}: expected outcome ${spec.expect}, got ${outcome.status}: ${outcome.message}`);
   }
@@ -508,8 +518,7 @@ export async function recordHistories(options: {
         .filter((spec) => !spec.kinds || spec.kinds.includes(kind))
         .filter(
           (spec) =>
-            options.overwrite ||
-            !existsSync(path.join(FIXTURES_DIR, `${WORKFLOW_TYPES[kind]}-${spec.name}.json`)),
+            options.overwrite || !existsSync(path.join(FIXTURES_DIR, `${fixtureName(kind, spec)}.json`)),
         )
         .map((spec) => ({ kind, spec })),
     );

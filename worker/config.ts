@@ -77,6 +77,8 @@ const flag = (name: string) =>
 export const WORKER_TUNING_DEFAULTS = {
   maxConcurrentActivityTaskExecutions: 2000,
   maxConcurrentWorkflowTaskExecutions: 100,
+  /** Policy, validation, verify and record run as local activities, inside workflow tasks: short, read-mostly. */
+  maxConcurrentLocalActivityExecutions: 200,
   maxCachedWorkflows: 1000,
   maxConcurrentActivityTaskPolls: 20,
   maxConcurrentWorkflowTaskPolls: 20,
@@ -184,6 +186,11 @@ const envSchema = z.object({
     2,
     10_000,
   ).default(WORKER_TUNING_DEFAULTS.maxConcurrentWorkflowTaskExecutions),
+  SWITCHOVER_MAX_CONCURRENT_LOCAL_ACTIVITIES: count(
+    'SWITCHOVER_MAX_CONCURRENT_LOCAL_ACTIVITIES',
+    1,
+    100_000,
+  ).default(WORKER_TUNING_DEFAULTS.maxConcurrentLocalActivityExecutions),
   SWITCHOVER_MAX_CACHED_WORKFLOWS: count('SWITCHOVER_MAX_CACHED_WORKFLOWS', 0, 100_000).default(
     WORKER_TUNING_DEFAULTS.maxCachedWorkflows,
   ),
@@ -217,6 +224,7 @@ const envSchema = z.object({
 export interface WorkerTuning {
   maxConcurrentActivityTaskExecutions: number;
   maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentLocalActivityExecutions: number;
   maxCachedWorkflows: number;
   maxConcurrentActivityTaskPolls: number;
   maxConcurrentWorkflowTaskPolls: number;
@@ -465,6 +473,7 @@ function tuningOf(e: z.output<typeof envSchema>): WorkerTuning {
   return {
     maxConcurrentActivityTaskExecutions: e.SWITCHOVER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: e.SWITCHOVER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentLocalActivityExecutions: e.SWITCHOVER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     maxCachedWorkflows: e.SWITCHOVER_MAX_CACHED_WORKFLOWS,
     maxConcurrentActivityTaskPolls: e.SWITCHOVER_ACTIVITY_TASK_POLLERS,
     maxConcurrentWorkflowTaskPolls: e.SWITCHOVER_WORKFLOW_TASK_POLLERS,
@@ -487,7 +496,7 @@ function tuningProblems(e: z.output<typeof envSchema>): string[] {
 
 function describeTuning(t: WorkerTuning): string {
   return (
-    `${t.maxConcurrentActivityTaskExecutions} activity slots, ${t.maxConcurrentWorkflowTaskExecutions} workflow task slots, ` +
+    `${t.maxConcurrentActivityTaskExecutions} activity slots, ${t.maxConcurrentWorkflowTaskExecutions} workflow task slots, ${t.maxConcurrentLocalActivityExecutions} local activity slots, ` +
     `cache ${t.maxCachedWorkflows} workflows, pollers ${t.maxConcurrentActivityTaskPolls} activity / ${t.maxConcurrentWorkflowTaskPolls} workflow`
   );
 }

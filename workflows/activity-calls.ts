@@ -62,6 +62,14 @@ export function phaseActivity<A, R>(
   return activities(options)[name] as unknown as (args: A) => Promise<R>;
 }
 
+/** The same, run as a local activity. */
+export function localPhaseActivity<A, R>(
+  name: keyof Activities,
+  options: LocalActivityOptions,
+): (args: A) => Promise<R> {
+  return localActivities(options)[name] as unknown as (args: A) => Promise<R>;
+}
+
 export const NON_RETRYABLE = [...NON_RETRYABLE_CLOUD_FAILURES];
 
 /** Read-only phases (policy, preflight, verify): a few quick retries, permanent cloud errors end them. */

@@ -6,9 +6,11 @@
  */
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   type ActivityOptions,
+  type LocalActivityOptions,
   defineQuery,
   isCancellation,
   log,
@@ -16,6 +18,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -39,10 +42,12 @@ import type {
 } from '../domain/reports';
 import { SA_KIND, SA_OUTCOME, SA_PROJECT, SA_RESOURCE, SA_TRIGGERED } from '../domain/search-attributes';
 import type { PolicyAnswer } from '../activities/safety';
+import type { Admission } from '../activities/admit';
 import {
   activities,
   failureCause,
   localActivities,
+  localPhaseActivity,
   NON_RETRYABLE,
   phaseActivity,
   READ_RETRY,
@@ -66,6 +71,13 @@ export const PATCHES = {
   validateInLocalActivity: 'validate-input-in-local-activity',
   /** SwitchoverTriggered upserted before the trigger (and back to false when nothing was sent). */
   triggeredSearchAttribute: 'switchover-triggered-search-attribute',
+  /**
+   * The compact skeleton (≤ 30 history events, 4 workflow tasks for a plain run): the start's search attributes are
+   * not upserted again; validation with the policy (one), verify and record run as local activities; the await
+   * activity is bounded by its schedule-to-close timeout instead of a backstop timer. Implies the two patches above
+   * (runs on it never call them: each patch costs a marker and a TemporalChangeVersion upsert).
+   */
+  compactHistory: 'switchover-compact-history',
 } as const;
 
 /**
@@ -125,6 +137,14 @@ export const progressQuery = defineQuery<SwitchoverProgress>('progress');
 /** Policy and preflight only read: 30 s covers a few slow cloud calls; READ_RETRY absorbs blips. */
 const READ_PHASE: ActivityOptions = { startToCloseTimeout: '30s', retry: READ_RETRY };
 /**
+ * Local activities of the compact skeleton: policy (config, audit store, visibility) and verify (a few GETs, up to
+ * a minute's settle) only read, so running one again after a lost workflow task is harmless. The worker runs them
+ * inside the workflow task (a marker in history, no activity task round trip); a retry backoff longer than the
+ * SDK's local retry threshold becomes a timer.
+ */
+const LOCAL_READ: LocalActivityOptions = { startToCloseTimeout: '30s', retry: READ_RETRY };
+const LOCAL_VERIFY: LocalActivityOptions = { startToCloseTimeout: '2m', retry: READ_RETRY };
+/**
  * One trigger attempt per activity attempt: the workflow drives retries itself so each attempt knows whether an
  * earlier one may have sent. 30 s bounds a look and one send (see ensureTimeToSend). The attempt heartbeats: a
  * dead worker is noticed in 10 s, and a cancellation reaches it (aborting its request); the workflow waits for the
@@ -183,7 +203,11 @@ interface Run<State> {
   startedAt: number;
   progress: SwitchoverProgress;
   approvalGate: ApprovalGate;
+  /** PATCHES.compactHistory: this run walks the compact skeleton. */
+  compact: boolean;
   policy?: PolicyAnswer;
+  /** The compact skeleton's admission could not read the policy (every attempt failed). */
+  policyError?: string;
   preflight?: PreflightReport<State>;
   approval?: ApprovalDecision;
   /** Epoch ms when the switch must have resolved; set when the trigger phase starts. */
@@ -233,7 +257,9 @@ async function beginRun<Schema extends z.ZodType, State>(
   const startedAt = Date.now();
   const progress: SwitchoverProgress = { phase: 'validate', polls: 0 };
   setHandler(progressQuery, () => progress);
-  const params = await validatedParams(spec);
+  const compact = patched(PATCHES.compactHistory);
+  const admission = compact ? await admit(spec, info) : { params: await validatedParams(spec) };
+  const params = admission.params as CommonParams;
   const resourceId = spec.resourceOf(params as z.output<Schema>);
   const expectedId = switchoverWorkflowId(spec.kind, params.projectId, resourceId);
   if (info.workflowId !== expectedId) {
@@ -243,11 +269,16 @@ async function beginRun<Schema extends z.ZodType, State>(
       INVALID_INPUT,
     );
   }
-  upsertSearchAttributes([
+  const identity = [
     { key: SA_KIND, value: spec.kind },
     { key: SA_PROJECT, value: params.projectId },
     { key: SA_RESOURCE, value: resourceId },
-  ]);
+  ];
+  // Our clients set them at the start; a start by type name (plain `temporal` CLI) may not have.
+  const startedWith = info.typedSearchAttributes;
+  if (!compact || identity.some(({ key, value }) => startedWith.get(key) !== value)) {
+    upsertSearchAttributes(identity);
+  }
   const label = `${spec.resourceLabel} ${resourceId}`;
   progress.resource = label;
   return {
@@ -262,6 +293,9 @@ async function beginRun<Schema extends z.ZodType, State>(
     startedAt,
     progress,
     approvalGate: installApprovalGate(info.workflowId, params.requestedBy),
+    compact,
+    policy: admission.policy,
+    policyError: admission.policyError,
     triggered: false,
     facts: {},
   };
@@ -282,9 +316,7 @@ async function validatedParams<Schema extends z.ZodType, State>(
         retry: { maximumAttempts: 3, nonRetryableErrorTypes: [INVALID_INPUT] },
       }).validateSwitchoverInput({ kind: spec.kind, input: spec.input })) as CommonParams;
     } catch (error) {
-      const cause = failureCause(error);
-      if (cause.type === INVALID_INPUT) throw ApplicationFailure.nonRetryable(cause.message, INVALID_INPUT);
-      throw error;
+      throw invalidInputOr(error);
     }
   }
   try {
@@ -297,12 +329,43 @@ async function validatedParams<Schema extends z.ZodType, State>(
 }
 
 /**
+ * The compact skeleton's start: the input parsed (its params then in history, as in `validatedParams`) and the
+ * safety policy read, in one local activity. A run scheduled for later reads its policy at that time.
+ */
+async function admit<Schema extends z.ZodType, State>(
+  spec: SwitchoverSpec<Schema, State>,
+  info: { workflowId: string; runId: string },
+): Promise<Admission> {
+  try {
+    return await localActivities({
+      ...LOCAL_READ,
+      retry: { ...LOCAL_READ.retry, nonRetryableErrorTypes: [INVALID_INPUT] },
+      summary: 'validate the input; policy: cooldown and approval',
+    }).admitSwitchover({
+      kind: spec.kind,
+      input: spec.input,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      maxAttempts: LOCAL_READ.retry!.maximumAttempts!,
+    });
+  } catch (error) {
+    throw invalidInputOr(error);
+  }
+}
+
+/** An input refused by validation fails the run (non-retryable, naming the field); anything else as it came. */
+function invalidInputOr(error: unknown): unknown {
+  const cause = failureCause(error);
+  return cause.type === INVALID_INPUT ? ApplicationFailure.nonRetryable(cause.message, INVALID_INPUT) : error;
+}
+
+/**
  * From here the switch may be sent: SwitchoverTriggered = true in visibility before the first attempt, so the
  * cooldown counts this run even if it is terminated mid-trigger or its record is lost. Set back to false in
  * `finish` when nothing was sent after all.
  */
 function markTriggering(run: Run<unknown>): undefined {
-  if (run.params.dryRun || !patched(PATCHES.triggeredSearchAttribute)) return undefined;
+  if (run.params.dryRun || !(run.compact || patched(PATCHES.triggeredSearchAttribute))) return undefined;
   upsertSearchAttributes([{ key: SA_TRIGGERED, value: 'true' }]);
   run.markedTriggered = true;
   return undefined;
@@ -330,10 +393,11 @@ async function preflightPhase<State>(run: Run<State>): Promise<Ending | undefine
   let policy: PolicyAnswer;
   let preflight: PreflightReport<State>;
   try {
-    policy = run.policy = await activities({
-      ...READ_PHASE,
-      summary: `policy: cooldown and approval for ${label}`,
-    }).switchoverPolicy({
+    if (run.policyError) throw new Error(`cannot read the safety policy: ${run.policyError}`);
+    const summary = `policy: cooldown and approval for ${label}`;
+    policy = run.policy ??= await (
+      run.compact ? localActivities({ ...LOCAL_READ, summary }) : activities({ ...READ_PHASE, summary })
+    ).switchoverPolicy({
       kind: run.kind,
       projectId: params.projectId,
       resourceId: run.resourceId,
@@ -481,12 +545,16 @@ function triggerRefused(run: Run<unknown>, cause: FailureCause): Ending {
 async function awaitPhase<State>(run: Run<State>): Promise<Ending | undefined> {
   const { params, progress } = run;
   enter(run, 'await');
-  const awaited = (run.awaited = await awaitWithDeadline(run.phases.await, {
-    params,
-    preflight: run.preflight!,
-    receipt: run.receipt!,
-    deadlineAt: run.deadlineAt!,
-  }));
+  const awaited = (run.awaited = await awaitWithDeadline(
+    run.phases.await,
+    {
+      params,
+      preflight: run.preflight!,
+      receipt: run.receipt!,
+      deadlineAt: run.deadlineAt!,
+    },
+    run.compact,
+  ));
   progress.polls = awaited.polls;
   progress.lastCloudStatus = awaited.lastCloudStatus;
   progress.jobId = awaited.jobId ?? progress.jobId;
@@ -520,10 +588,12 @@ async function verifyPhase<State>(run: Run<State>): Promise<Ending> {
       receipt: run.receipt!,
       awaited: run.awaited!,
     };
-    verified = await phaseActivity<typeof args, VerifyReport>(run.phases.verify, {
-      ...VERIFY_PHASE,
-      summary: `verify ${label} switched`,
-    })(args);
+    const summary = `verify ${label} switched`;
+    verified = await (
+      run.compact
+        ? localPhaseActivity<typeof args, VerifyReport>(run.phases.verify, { ...LOCAL_VERIFY, summary })
+        : phaseActivity<typeof args, VerifyReport>(run.phases.verify, { ...VERIFY_PHASE, summary })
+    )(args);
   } catch (error) {
     if (isCancellation(error)) throw error;
     const cause = failureCause(error);
@@ -604,19 +674,34 @@ async function finish(
   progress.outcome = status;
   progress.message = message;
   enter(run, 'record');
+  const upsertOutcome = (final: SwitchoverOutcome) =>
+    upsertSearchAttributes([
+      { key: SA_OUTCOME, value: final.status },
+      // Marked before the trigger, and nothing was sent after all: this run does not count for the cooldown.
+      ...(run.markedTriggered && !final.triggered ? [{ key: SA_TRIGGERED, value: 'false' }] : []),
+    ]);
   // Cancelling the run does not cancel its record; the outcome is returned whatever the audit store does.
   const returned = await CancellationScope.nonCancellable(async () => {
-    upsertSearchAttributes([
-      { key: SA_OUTCOME, value: status },
-      // Marked before the trigger, and nothing was sent after all: this run does not count for the cooldown.
-      ...(run.markedTriggered && !run.triggered ? [{ key: SA_TRIGGERED, value: 'false' }] : []),
-    ]);
+    if (run.compact) {
+      // Recorded first: the run returns (and shows) the outcome as the store holds it.
+      const recorded = await recordLocallyOrHandOff(outcome, run.policy?.recordWaitSeconds);
+      progress.outcome = recorded.status;
+      progress.message = recorded.message;
+      upsertOutcome(recorded);
+      if (run.policy?.notificationsEnabled) await startNotification(recorded);
+      return recorded;
+    }
+    upsertOutcome(outcome);
     const recorded = await recordOrHandOff(outcome, run.policy?.recordWaitSeconds);
     if (run.policy?.notificationsEnabled) await startNotification(outcome);
     return recorded;
   });
   enter(run, 'done');
-  log.info('switchover finished', { status, message, recorded: !returned.notRecorded });
+  log.info('switchover finished', {
+    status: returned.status,
+    message: returned.message,
+    recorded: !returned.notRecorded,
+  });
   return returned;
 }
 
@@ -637,14 +722,50 @@ async function recordOrHandOff(
     }).recordOutcome(outcome);
     return outcome;
   } catch (error) {
-    const reason = failureCause(error).message;
-    const recordWorkflowId = await handOffRecording(outcome, reason);
-    log.error('switchover outcome not recorded yet; returning it flagged, a record workflow keeps retrying', {
-      reason,
-      recordWorkflowId,
-    });
-    return { ...outcome, notRecorded: { reason, recordWorkflowId } };
+    return handedOff(outcome, failureCause(error).message);
   }
+}
+
+/**
+ * The compact skeleton's record. First as a local activity (one marker instead of an activity's three events and a
+ * workflow task); should the store refuse it, as an activity retried for up to `recordWaitSeconds`, which the UI
+ * shows pending with its last failure while the store is down. Either answers with the record as the store holds
+ * it. Should the store not take it by then, the same hand-off as `recordOrHandOff`.
+ */
+async function recordLocallyOrHandOff(
+  outcome: SwitchoverOutcome,
+  recordWaitSeconds = DEFAULT_RECORD_WAIT_SECONDS,
+): Promise<SwitchoverOutcome> {
+  const summary = `record outcome: ${outcome.status}`;
+  try {
+    return await localActivities({
+      startToCloseTimeout: RECORD_ATTEMPT.startToCloseTimeout,
+      retry: { maximumAttempts: 1 },
+      summary,
+    }).recordOutcomeOnce(outcome);
+  } catch (error) {
+    log.warn('audit store did not take the outcome at once; retrying as an activity', {
+      error: failureCause(error).message,
+    });
+  }
+  try {
+    return await activities({
+      ...RECORD_ATTEMPT,
+      scheduleToCloseTimeout: `${recordWaitSeconds}s`,
+      summary: `${summary} (the store refused it once)`,
+    }).recordOutcomeOnce(outcome);
+  } catch (error) {
+    return handedOff(outcome, failureCause(error).message);
+  }
+}
+
+async function handedOff(outcome: SwitchoverOutcome, reason: string): Promise<SwitchoverOutcome> {
+  const recordWorkflowId = await handOffRecording(outcome, reason);
+  log.error('switchover outcome not recorded yet; returning it flagged, a record workflow keeps retrying', {
+    reason,
+    recordWorkflowId,
+  });
+  return { ...outcome, notRecorded: { reason, recordWorkflowId } };
 }
 
 function cooldownRefusal(policy: PolicyAnswer, label: string): string | undefined {
@@ -664,10 +785,13 @@ function cooldownRefusal(policy: PolicyAnswer, label: string): string | undefine
 async function awaitWithDeadline<State>(
   name: keyof Activities,
   args: AwaitArgs<CommonParams, State>,
+  compact: boolean,
 ): Promise<AwaitReport> {
   const remainingMs = Math.max(1, args.deadlineAt - Date.now());
   const call = phaseActivity<typeof args, AwaitReport>(name, {
     startToCloseTimeout: remainingMs + DEADLINE_GRACE_MS,
+    // Compact: the server bounds the activity across its retries (what the backstop timer guarded against).
+    ...(compact ? { scheduleToCloseTimeout: remainingMs + DEADLINE_GRACE_MS } : {}),
     heartbeatTimeout: AWAIT_HEARTBEAT,
     retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
     summary: `await the switch${args.receipt.jobId ? ` (job ${args.receipt.jobId})` : ''}`,
@@ -680,6 +804,19 @@ async function awaitWithDeadline<State>(
     cloudError,
     facts: {},
   });
+  if (compact) {
+    try {
+      return await call(args);
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      const cause = failureCause(error);
+      const timedOut = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure;
+      return unresolved(
+        timedOut ? 'the await activity never reported' : `polling stopped: ${cause.message}`,
+        cause.cloudError,
+      );
+    }
+  }
   return CancellationScope.cancellable(async () => {
     const scope = CancellationScope.current();
     const backstop = sleep(remainingMs + DEADLINE_GRACE_MS, {

@@ -16,40 +16,57 @@ export { INVALID_OUTCOME };
 
 /** The record phase: the outcome goes to the audit store exactly once per workflow run, even when retried. */
 export function createRecordActivities({ audit, onRecorded, onFailed }: RecordDeps) {
+  async function recordOutcome(outcome: SwitchoverOutcome): Promise<AuditAppendResult> {
+    const { log, info } = Context.current();
+    let result: AuditAppendResult;
+    try {
+      result = await audit.append(outcome);
+    } catch (error) {
+      if (error instanceof InvalidOutcomeError) {
+        throw ApplicationFailure.nonRetryable(error.message, INVALID_OUTCOME);
+      }
+      onFailed?.(outcome, error);
+      // An alert, every attempt: the outcome is not in the audit store yet (the activity is retried for days).
+      log.error('audit store did not take the switchover outcome; retrying', {
+        workflowId: outcome.workflowId,
+        runId: outcome.runId,
+        status: outcome.status,
+        attempt: info.attempt,
+        audit: audit.describe(),
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    }
+    onRecorded?.(outcome, result);
+    if (result === 'already-recorded') {
+      log.info('outcome already recorded', { workflowId: outcome.workflowId, runId: outcome.runId });
+    } else {
+      log.info('switchover outcome recorded', {
+        workflowId: outcome.workflowId,
+        status: outcome.status,
+        message: outcome.message,
+        audit: audit.backend,
+      });
+    }
+    return result;
+  }
+
   return {
-    async recordOutcome(outcome: SwitchoverOutcome): Promise<AuditAppendResult> {
-      const { log, info } = Context.current();
-      let result: AuditAppendResult;
-      try {
-        result = await audit.append(outcome);
-      } catch (error) {
-        if (error instanceof InvalidOutcomeError) {
-          throw ApplicationFailure.nonRetryable(error.message, INVALID_OUTCOME);
-        }
-        onFailed?.(outcome, error);
-        // An alert, every attempt: the outcome is not in the audit store yet (the activity is retried for days).
-        log.error('audit store did not take the switchover outcome; retrying', {
-          workflowId: outcome.workflowId,
-          runId: outcome.runId,
-          status: outcome.status,
-          attempt: info.attempt,
-          audit: audit.describe(),
-          error: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
-      }
-      onRecorded?.(outcome, result);
-      if (result === 'already-recorded') {
-        log.info('outcome already recorded', { workflowId: outcome.workflowId, runId: outcome.runId });
-      } else {
-        log.info('switchover outcome recorded', {
-          workflowId: outcome.workflowId,
-          status: outcome.status,
-          message: outcome.message,
-          audit: audit.backend,
-        });
-      }
-      return result;
+    recordOutcome,
+
+    /**
+     * The record as a local activity (the compact skeleton): the same append, and the record as stored. A local
+     * activity runs before the workflow task that asked for it is saved: if that task is lost (worker killed) and
+     * replayed, the outcome is computed again (another finish time, a verify that may answer differently) while
+     * the store keeps the first. The run returns what the store holds, so the audit trail and the run agree.
+     */
+    async recordOutcomeOnce(outcome: SwitchoverOutcome): Promise<SwitchoverOutcome> {
+      const result = await recordOutcome(outcome);
+      if (result === 'written') return outcome;
+      const stored = (await audit.list({ kind: outcome.kind, resource: outcome.resourceId })).find(
+        (o) => o.workflowId === outcome.workflowId && o.runId === outcome.runId,
+      );
+      return stored ?? outcome;
     },
   };
 }

@@ -10,6 +10,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { PolicyAnswer, PolicyQuestion } from '../../activities/safety';
+import { createAdmitActivities } from '../../activities/admit';
 import { createValidateActivities } from '../../activities/validate';
 import {
   awaitOutcome,
@@ -108,15 +109,24 @@ function counted(resourceId: string): Calls {
 
 /** Stubs under every service's real phase activity names, plus the skeleton's own activities. */
 function stubActivities(): Record<string, (...args: never[]) => Promise<unknown>> {
+  const switchoverPolicy = async (_question: PolicyQuestion): Promise<PolicyAnswer> => ({
+    cooldownMinutes: 0,
+    approvalRequired: false,
+    notificationsEnabled: false,
+  });
+  const validate = createValidateActivities();
   const activities: Record<string, (arg: never) => Promise<unknown>> = {
-    async switchoverPolicy(_question: PolicyQuestion): Promise<PolicyAnswer> {
-      return { cooldownMinutes: 0, approvalRequired: false, notificationsEnabled: false };
-    },
+    switchoverPolicy,
     async recordOutcome(outcome: SwitchoverOutcome): Promise<void> {
       counted(outcome.resourceId).record += 1;
     },
+    async recordOutcomeOnce(outcome: SwitchoverOutcome): Promise<SwitchoverOutcome> {
+      counted(outcome.resourceId).record += 1;
+      return outcome;
+    },
     // Input validation is pure (no I/O): the real one, as the workflow runs it (a local activity).
-    ...createValidateActivities(),
+    ...validate,
+    ...createAdmitActivities({ validate: validate.validateSwitchoverInput, policy: switchoverPolicy }),
   };
   for (const kind of SWITCHOVER_KINDS) {
     const names = SWITCHOVER_DEFINITIONS[kind].phases;

@@ -29,6 +29,7 @@ describe('loadWorkerConfig: worker tuning', () => {
       ...base,
       SWITCHOVER_MAX_CONCURRENT_ACTIVITIES: '500',
       SWITCHOVER_MAX_CONCURRENT_WORKFLOW_TASKS: '40',
+      SWITCHOVER_MAX_CONCURRENT_LOCAL_ACTIVITIES: '30',
       SWITCHOVER_MAX_CACHED_WORKFLOWS: '250',
       SWITCHOVER_ACTIVITY_TASK_POLLERS: '5',
       SWITCHOVER_WORKFLOW_TASK_POLLERS: '4',
@@ -39,6 +40,7 @@ describe('loadWorkerConfig: worker tuning', () => {
     expect(config.tuning).toEqual({
       maxConcurrentActivityTaskExecutions: 500,
       maxConcurrentWorkflowTaskExecutions: 40,
+      maxConcurrentLocalActivityExecutions: 30,
       maxCachedWorkflows: 250,
       maxConcurrentActivityTaskPolls: 5,
       maxConcurrentWorkflowTaskPolls: 4,

@@ -99,7 +99,7 @@ async function openPostgres(seed: number): Promise<ChaosAudit> {
   let closed = false;
   return {
     backend: 'postgres',
-    where: `${url} (cluster in ${pgDir})`,
+    where: `${url}, cluster in ${pgDir}`,
     outageKind: 'postgres stop/start',
     workerEnv: { SWITCHOVER_AUDIT_BACKEND: 'postgres', SWITCHOVER_AUDIT_DATABASE_URL: url },
     async outage(downMs) {

@@ -465,7 +465,7 @@ async function runSuite(
   const wallMs = Date.now() - wallStart;
 
   // ---- analysis ----
-  const analysis = analyse(plan, records, sim, preTriggers, await audit.recordCounts());
+  const analysis = analyse(plan, records, sim, preTriggers, await settledRecords(audit, records));
   analysis.violations.push(...eventErrors);
   const faultsApplied = new Map<string, number>();
   for (const r of sim.control.requests({})) {
@@ -474,6 +474,21 @@ async function runSuite(
 
   const report = formatReport(o, plan, records, counters, analysis, faultsApplied, wallMs, slots, audit);
   return { ok: analysis.violations.length === 0, report };
+}
+
+/**
+ * The audit store's record counts, once every outcome's record is there or a minute has passed: a record the
+ * store refused during an outage is retried with backoff (at most 30 s apart, workflows/record.ts), and a run
+ * that waited its record time out hands it to a record workflow, so it may land after the run's outcome.
+ */
+async function settledRecords(audit: ChaosAudit, records: RunRecord[]): Promise<Map<string, number>> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const counts = await audit.recordCounts();
+    const missing = records.some((r) => r.outcome && !counts.has(recordKey(r)));
+    if (!missing || Date.now() > deadline) return counts;
+    await sleep(2000);
+  }
 }
 
 // ---- invariants ----

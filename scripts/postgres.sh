@@ -9,6 +9,8 @@
 #                                           127.0.0.1:PORT (default: a free port), print its URL on stdout:
 #                                           postgresql://postgres@127.0.0.1:PORT/postgres (trust auth, local only)
 #   scripts/postgres.sh stop DIR            stop the cluster in DIR and remove DIR
+#   scripts/postgres.sh pause DIR           stop the server (pg_ctl stop -m fast), keep DIR and its data
+#   scripts/postgres.sh resume DIR          start the paused server again: same data, same port, same URL
 #
 # Binaries: $POSTGRES_BIN_DIR, else the newest /usr/lib/postgresql/*/bin (Debian), else initdb on PATH.
 # initdb and postgres refuse to run as root: as root, the cluster runs as the `postgres` user (created by the
@@ -116,15 +118,22 @@ start() {
     done
   fi
 
-  local data="$dir/data" logfile="$dir/server.log"
-  as_owner "$bindir/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync \
+  as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 --no-sync \
     >"$dir/initdb.log" 2>&1 || {
     log "initdb failed:"
     tail -n 20 "$dir/initdb.log" >&2
     return 1
   }
+  echo "$port" >"$dir/port"
+  launch "$bindir" "$dir" "$port"
+}
+
+# Starts the server of the cluster in DIR on PORT and prints its URL (OWNER set).
+launch() {
+  local bindir="$1" dir="$2" port="$3"
+  local logfile="$dir/server.log"
   # Sockets in DIR (not /var/run/postgresql, which may not exist or not be writable); TCP on loopback only.
-  if ! as_owner "$bindir/pg_ctl" -D "$data" -l "$logfile" -w -t 60 \
+  if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$logfile" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
     start >"$dir/pg_ctl.log" 2>&1; then
     log "the server did not start:"
@@ -133,6 +142,31 @@ start() {
   fi
   log "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') running in $dir on 127.0.0.1:$port (stop: scripts/postgres.sh stop $dir)"
   echo "postgresql://postgres@127.0.0.1:$port/postgres"
+}
+
+# A fast shutdown: sessions are cut, committed work is checkpointed (so synchronous_commit=off loses nothing).
+pause() {
+  local dir="${1:?usage: scripts/postgres.sh pause DIR}"
+  local bindir
+  bindir="$(find_bindir)" || return 3
+  [[ -f "$dir/data/postmaster.pid" ]] || {
+    log "no server running in $dir"
+    return 1
+  }
+  OWNER="$(stat -c %U "$dir/data")"
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >&2
+}
+
+resume() {
+  local dir="${1:?usage: scripts/postgres.sh resume DIR}"
+  local bindir
+  bindir="$(find_bindir)" || return 3
+  [[ -d "$dir/data" && -f "$dir/port" ]] || {
+    log "no cluster made by 'scripts/postgres.sh start' in $dir"
+    return 1
+  }
+  OWNER="$(stat -c %U "$dir/data")"
+  launch "$bindir" "$dir" "$(cat "$dir/port")"
 }
 
 stop() {
@@ -151,8 +185,10 @@ case "${1:-}" in
   bindir) find_bindir || exit 3 ;;
   start) shift; start "$@" ;;
   stop) shift; stop "$@" ;;
+  pause) shift; pause "$@" ;;
+  resume) shift; resume "$@" ;;
   *)
-    sed -n '2,16p' "$0" >&2
+    sed -n '2,18p' "$0" >&2
     exit 2
     ;;
 esac

@@ -7,10 +7,12 @@
  *   --workers N (3)                           --spread-seconds S (runs × 3)
  *   --run-timeout-seconds S (120)             --request-timeout-ms MS (3000)
  *   --dev-server-kills N (1; 2 from 100 runs) --worker-kills N (runs / 5, at least 3)
- *   --audit-outage-seconds S (40; 0 = none)   --verbose   --keep (keep the temp dir)
+ *   --audit jsonl|postgres (CHAOS_AUDIT, jsonl) the audit store; postgres: a throwaway cluster (scripts/postgres.sh)
+ *   --audit-outage-seconds S (40; 0 = none)   --verbose   --keep (keep the temp dir; a cluster stopped, kept)
  *   --bad-input [--count N (CHAOS_BAD_INPUTS, 3000)]
  */
 import { parseArgs } from 'node:util';
+import { AUDIT_BACKENDS, type AuditBackend } from '../../activities/audit/store';
 import { runBadInput } from './bad-input';
 import { runChaos } from './suite';
 
@@ -36,6 +38,7 @@ async function main(): Promise<number> {
       'dev-server-kills': { type: 'string' },
       'worker-kills': { type: 'string' },
       'audit-outage-seconds': { type: 'string' },
+      audit: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       ci: { type: 'boolean', default: false },
@@ -58,6 +61,11 @@ async function main(): Promise<number> {
     console.error('chaos: --runs must be at least 1');
     return 2;
   }
+  const audit = values.audit ?? (process.env.CHAOS_AUDIT || 'jsonl');
+  if (!(AUDIT_BACKENDS as readonly string[]).includes(audit)) {
+    console.error(`chaos: --audit must be one of ${AUDIT_BACKENDS.join(', ')}, got '${audit}'`);
+    return 2;
+  }
   const workers = int(values.workers, '--workers', 3);
   if (workers < 2) {
     console.error('chaos: --workers must be at least 2 (kills need a survivor)');
@@ -73,6 +81,7 @@ async function main(): Promise<number> {
     devServerKills: int(values['dev-server-kills'], '--dev-server-kills', runs >= 100 ? 2 : 1),
     workerKills: int(values['worker-kills'], '--worker-kills', Math.max(3, Math.round(runs / 5))),
     auditOutageMs: int(values['audit-outage-seconds'], '--audit-outage-seconds', 40) * 1000,
+    audit: audit as AuditBackend,
     verbose: values.verbose,
     keepDir: values.keep,
   });

@@ -13,7 +13,11 @@ export interface WorkerSlot {
   child?: ChildProcess;
   log: string;
   starts: number;
+  /** recordOutcome attempts the audit store refused (the worker's error line, activities/audit/record.ts). */
+  auditRefusals?: number;
 }
+
+const AUDIT_REFUSED = 'audit store did not take the switchover outcome';
 
 /** Starts `worker/main.ts` as its own process (tsx as a require hook, so SIGKILL hits the worker itself). */
 export function spawnWorker(slot: WorkerSlot, env: Record<string, string>): ChildProcess {
@@ -22,12 +26,20 @@ export function spawnWorker(slot: WorkerSlot, env: Record<string, string>): Chil
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const append = (chunk: Buffer) => {
-    slot.log += chunk.toString();
-    if (slot.log.length > 100_000) slot.log = slot.log.slice(-50_000);
+  // One reader per stream: a line is counted whole, whichever chunks it arrives in.
+  const reader = () => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      const text = chunk.toString();
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!.slice(-1000);
+      slot.auditRefusals = (slot.auditRefusals ?? 0) + lines.filter((l) => l.includes(AUDIT_REFUSED)).length;
+      slot.log += text;
+      if (slot.log.length > 100_000) slot.log = slot.log.slice(-50_000);
+    };
   };
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
+  child.stdout!.on('data', reader());
+  child.stderr!.on('data', reader());
   slot.child = child;
   slot.starts += 1;
   return child;

@@ -1,12 +1,14 @@
 /**
  * The chaos suite (issue 13): N mixed switchovers against the simulator over real HTTP, on a Temporal dev server
  * with a SQLite file, run by several worker processes, while workers are SIGKILLed (also while a trigger is
- * held at the simulator), the dev server is kill -9'd and restarted, the audit file's directory disappears for a
- * while, the cloud's clock is offset, connections are refused, a fault matrix is injected per resource, runs are
- * cancelled and resources are started twice. Then it checks the invariants against what the simulator accepted.
+ * held at the simulator), the dev server is kill -9'd and restarted, the audit store goes away for a while (the
+ * JSONL file's directory, or the PostgreSQL server: ./audit.ts), the cloud's clock is offset, connections are
+ * refused, a fault matrix is injected per resource, runs are cancelled and resources are started twice. Then it
+ * checks the invariants against what the simulator accepted and what the audit store holds.
  */
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { mkdtempSync, promises as fs } from 'node:fs';
+import type { AuditBackend } from '../../activities/audit/store';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -19,6 +21,7 @@ import { switchoverWorkflowId } from '../../domain/kinds';
 import { startSimulator, type RunningSimulator } from '../../simulator/server';
 import { buildWorkflowBundle } from '../build-workflow-bundle';
 import { pickFreePort } from '../dev-server';
+import { openChaosAudit, recordKey, type ChaosAudit } from './audit';
 import { makePlan, type ChaosPlan, type FaultKind, type GlobalEvent, type PlannedRun } from './plan';
 import { alive, DevServer, sigkill, spawnWorker, stopGracefully, type WorkerSlot } from './processes';
 import { Prng } from './prng';
@@ -36,6 +39,7 @@ export interface ChaosOptions {
   devServerKills: number;
   workerKills: number;
   auditOutageMs: number;
+  audit: AuditBackend;
   verbose: boolean;
   keepDir: boolean;
 }
@@ -74,12 +78,56 @@ function log(verbose: boolean, t0: number, message: string): void {
   if (verbose) console.log(`[chaos +${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
 }
 
+/** Runs the suite; whatever it started (workers, dev server, simulator, PostgreSQL) is stopped, also on failure. */
 export async function runChaos(o: ChaosOptions): Promise<{ ok: boolean; report: string }> {
-  const wallStart = Date.now();
   const dir = mkdtempSync(path.join(os.tmpdir(), `chaos-${o.seed}-`));
-  const auditDir = path.join(dir, 'audit');
-  const auditFile = path.join(auditDir, 'audit.jsonl');
-  await fs.mkdir(auditDir, { recursive: true });
+  const started: Started = { slots: [] };
+  // Ctrl-C or a kill: nothing of ours is left running (the postmaster is not in our process group).
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // Once: tsx relays the terminal's SIGINT, so it may arrive twice (a second one must not kill us mid-cleanup).
+    if (signalled) return;
+    signalled = true;
+    console.error(`chaos: ${signal}: stopping workers, dev server and audit store`);
+    for (const slot of started.slots) if (alive(slot.child)) slot.child.kill('SIGKILL');
+    if (started.dev?.handle) process.kill(started.dev.handle.pid, 'SIGKILL');
+    started.audit?.closeNow();
+    if (!o.keepDir) rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    started.audit = await openChaosAudit(o.audit, dir, o.seed);
+    return await runSuite(o, dir, started.audit, started);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await Promise.all(started.slots.map((s) => stopGracefully(s.child, 5000)));
+    await started.connection?.close().catch(() => undefined);
+    await started.dev?.stop().catch(() => undefined);
+    await started.sim?.close().catch(() => undefined);
+    await started.audit?.close(o.keepDir).catch((error: unknown) => console.error(`chaos: ${String(error)}`));
+    if (!o.keepDir) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** What a run has started so far, for the teardown. */
+interface Started {
+  slots: WorkerSlot[];
+  audit?: ChaosAudit;
+  sim?: RunningSimulator;
+  dev?: DevServer;
+  connection?: Connection;
+}
+
+async function runSuite(
+  o: ChaosOptions,
+  dir: string,
+  audit: ChaosAudit,
+  started: Started,
+): Promise<{ ok: boolean; report: string }> {
+  const wallStart = Date.now();
   const plan: ChaosPlan = makePlan({
     runs: o.runs,
     seed: o.seed,
@@ -109,13 +157,17 @@ export async function runChaos(o: ChaosOptions): Promise<{ ok: boolean; report: 
   };
 
   console.log(
-    `chaos: seed ${o.seed}, ${o.runs} runs over ${o.spreadMs / 1000}s, ${o.workers} workers, dir ${dir}`,
+    `chaos: seed ${o.seed}, ${o.runs} runs over ${o.spreadMs / 1000}s, ${o.workers} workers, dir ${dir}, ` +
+      `audit ${audit.backend} ${audit.where}`,
   );
   const { file: bundleFile } = await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
   const sim: RunningSimulator = await startSimulator({ quiet: true });
+  started.sim = sim;
   const dev = new DevServer(await pickFreePort(), path.join(dir, 'temporal.db'));
+  started.dev = dev;
   await dev.start();
   const connection = await Connection.connect({ address: dev.address });
+  started.connection = connection;
   const client = new Client({ connection, namespace: 'default' });
   const taskQueue = `chaos-${o.seed}`;
   const workerEnv: Record<string, string> = {
@@ -126,13 +178,14 @@ export async function runChaos(o: ChaosOptions): Promise<{ ok: boolean; report: 
     SWITCHOVER_SIMULATOR_URL: sim.url,
     SWITCHOVER_AUTH_TOKEN: 'sim-token',
     SWITCHOVER_REQUEST_TIMEOUT_MS: String(o.requestTimeoutMs),
-    SWITCHOVER_AUDIT_FILE: auditFile,
+    ...audit.workerEnv,
     SWITCHOVER_WORKFLOW_BUNDLE: bundleFile,
   };
 
   // ---- workers ----
   let shuttingDown = false;
   const slots: WorkerSlot[] = Array.from({ length: o.workers }, (_, slot) => ({ slot, log: '', starts: 0 }));
+  started.slots = slots;
   const restarting = new Set<number>();
   const startSlot = (slot: WorkerSlot) => {
     const child = spawnWorker(slot, workerEnv);
@@ -247,9 +300,9 @@ export async function runChaos(o: ChaosOptions): Promise<{ ok: boolean; report: 
   })();
 
   // ---- global events ----
-  const eventTasks = plan.events.map(async (event: GlobalEvent) => {
-    await sleep(Math.max(0, t0 + event.atMs - Date.now()));
-    if (shuttingDown) return;
+  /** Events that could not be carried out (e.g. the audit store did not come back): each fails the suite. */
+  const eventErrors: string[] = [];
+  const runEvent = async (event: GlobalEvent): Promise<void> => {
     switch (event.type) {
       case 'kill-worker':
         log(o.verbose, wallStart, `SIGKILL worker ${event.slot}`);
@@ -261,19 +314,12 @@ export async function runChaos(o: ChaosOptions): Promise<{ ok: boolean; report: 
         await dev.restart(event.downMs);
         log(o.verbose, wallStart, 'dev server back');
         return;
-      case 'audit-outage': {
-        log(o.verbose, wallStart, `audit directory gone for ${event.downMs} ms`);
+      case 'audit-outage':
+        log(o.verbose, wallStart, `audit outage (${audit.outageKind}) for ${event.downMs} ms`);
         counters.auditOutages += 1;
-        const away = `${auditDir}.away`;
-        await fs.rename(auditDir, away);
-        // A file where the directory was: every open, mkdir and lock in it fails until it comes back.
-        await fs.writeFile(auditDir, 'audit store unavailable (chaos)\n');
-        await sleep(event.downMs);
-        await fs.unlink(auditDir);
-        await fs.rename(away, auditDir);
-        log(o.verbose, wallStart, 'audit directory back');
+        await audit.outage(event.downMs);
+        log(o.verbose, wallStart, 'audit store back');
         return;
-      }
       case 'clock-offset':
         counters.clockOffsets += 1;
         sim.control.setClockOffset(event.offsetMs);
@@ -284,6 +330,15 @@ export async function runChaos(o: ChaosOptions): Promise<{ ok: boolean; report: 
         counters.refusals += 1;
         await sim.control.refuseConnections(event.forMs);
         return;
+    }
+  };
+  const eventTasks = plan.events.map(async (event: GlobalEvent) => {
+    await sleep(Math.max(0, t0 + event.atMs - Date.now()));
+    if (shuttingDown) return;
+    try {
+      await runEvent(event);
+    } catch (error) {
+      eventErrors.push(`event ${event.type} at +${event.atMs} ms failed: ${String(error)}`);
     }
   });
 
@@ -406,48 +461,34 @@ export async function runChaos(o: ChaosOptions): Promise<{ ok: boolean; report: 
   await holdLoop;
   sim.control.releaseHeld({ apply: true });
   await Promise.all(holdTasks);
-  await Promise.allSettled(eventTasks);
+  await Promise.all(eventTasks);
   const wallMs = Date.now() - wallStart;
 
   // ---- analysis ----
-  const rawRecords = await readRawAudit(auditFile);
-  const analysis = analyse(plan, records, sim, preTriggers, rawRecords);
+  const analysis = analyse(plan, records, sim, preTriggers, await settledRecords(audit, records));
+  analysis.violations.push(...eventErrors);
   const faultsApplied = new Map<string, number>();
   for (const r of sim.control.requests({})) {
     for (const f of r.fault?.split(',') ?? []) faultsApplied.set(f, (faultsApplied.get(f) ?? 0) + 1);
   }
 
-  await Promise.all(slots.map((s) => stopGracefully(s.child, 5000)));
-  await connection.close().catch(() => undefined);
-  await dev.stop().catch(() => undefined);
-  await sim.close();
-  if (!o.keepDir) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-
-  const report = formatReport(o, plan, records, counters, analysis, faultsApplied, wallMs, slots);
+  const report = formatReport(o, plan, records, counters, analysis, faultsApplied, wallMs, slots, audit);
   return { ok: analysis.violations.length === 0, report };
 }
 
-// ---- audit file ----
-
-async function readRawAudit(file: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  let text = '';
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    return counts;
+/**
+ * The audit store's record counts, once every outcome's record is there or a minute has passed: a record the
+ * store refused during an outage is retried with backoff (at most 30 s apart, workflows/record.ts), and a run
+ * that waited its record time out hands it to a record workflow, so it may land after the run's outcome.
+ */
+async function settledRecords(audit: ChaosAudit, records: RunRecord[]): Promise<Map<string, number>> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const counts = await audit.recordCounts();
+    const missing = records.some((r) => r.outcome && !counts.has(recordKey(r)));
+    if (!missing || Date.now() > deadline) return counts;
+    await sleep(2000);
   }
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const r = JSON.parse(line) as { workflowId?: string; runId?: string };
-      const key = `${r.workflowId}/${r.runId}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    } catch {
-      // torn line
-    }
-  }
-  return counts;
 }
 
 // ---- invariants ----
@@ -535,7 +576,7 @@ export function analyse(
       }
       const o = rec.outcome;
       outcomesByStatus[o.status] = (outcomesByStatus[o.status] ?? 0) + 1;
-      const lines = raw.get(`${rec.workflowId}/${rec.runId}`) ?? 0;
+      const lines = raw.get(recordKey(rec)) ?? 0;
       if (lines === 0) {
         lostRecords += 1;
         violations.push(`${where}: outcome ${o.status} of run ${rec.runId} was never recorded`);
@@ -613,6 +654,7 @@ function formatReport(
   faultsApplied: Map<string, number>,
   wallMs: number,
   slots: WorkerSlot[],
+  audit: ChaosAudit,
 ): string {
   const started = records.filter((r) => r.runId !== undefined).length;
   const rows: Array<[string, string | number]> = [
@@ -627,7 +669,16 @@ function formatReport(
     ['worker restarts', c.workerRestarts],
     ['worker exits on their own', c.unexpectedWorkerExits],
     ['dev server kill -9 + restart', c.devServerKills],
-    ['audit store outages', c.auditOutages],
+    ['audit store', `${audit.backend} (${audit.where})`],
+    [`audit store outages: ${audit.outageKind}, ${o.auditOutageMs / 1000} s`, c.auditOutages],
+    [
+      '  record attempts the store refused (worker logs)',
+      slots.reduce((n, s) => n + (s.auditRefusals ?? 0), 0),
+    ],
+    [
+      '  outcomes returned not recorded yet (recorded later)',
+      records.filter((r) => r.outcome?.notRecorded).length,
+    ],
     ['cloud clock offsets (±5 min)', c.clockOffsets],
     ['connection refusals', c.refusals],
     ['triggers held / dropped', `${c.held} / ${c.heldDropped}`],

@@ -1,9 +1,21 @@
 /**
  * What one service (DCS, DWS, DRS, ...) knows about itself, in the form the client, the workflows and the worker
- * read it. Workflow-safe: data, a zod schema and pure functions only (no Node, no axios), so workflows import it.
- * The runtime half (error codes, headers, API, activities) is services/runtime.ts.
+ * read it. Workflow-safe: data and pure functions only (no Node, no axios, no zod until the schema is read), so
+ * workflows import it. The runtime half (error codes, headers, API, activities) is services/runtime.ts.
  */
 import type { z } from 'zod';
+
+/**
+ * Every service's input schema (domain/inputs.ts), required on first use rather than imported: a definition's
+ * `schema` is a getter calling this, so zod and the schemas are evaluated only where a schema is read. That matters
+ * in the workflow sandbox, where every workflow evaluates the bundle's modules anew and zod was most of their memory
+ * and CPU (README, Performance): new runs parse their input in a local activity and never read it; only a run from
+ * before PATCHES.validateInLocalActivity re-parses inline on replay (workflows/switchover.ts, `validatedParams`).
+ */
+export function inputSchemas(): typeof import('../domain/inputs') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose, see above
+  return require('../domain/inputs');
+}
 
 /** A service's four phase activities, by registered name (the worker registers them under these names). */
 export interface ServicePhaseNames {
@@ -50,8 +62,12 @@ export interface ServiceDefinition<K extends string = string, S extends z.ZodTyp
   label: string;
   /** Human name of the resource, e.g. `DCS instance`. */
   resourceLabel: string;
-  /** The workflow input (validated by the client and again by the workflow). */
-  schema: S;
+  /**
+   * The workflow input (validated by the client and again by the worker before the workflow uses it). A getter
+   * (`inputSchemas()`): reading it evaluates zod, so workflow code reads it only for an old run's input, and does not
+   * spread a definition.
+   */
+  readonly schema: S;
   /** The resource the switchover is about (the workflow ID's last part). */
   resourceOf(params: z.output<S>): string;
   /** The service's phase activities. */

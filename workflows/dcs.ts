@@ -10,5 +10,5 @@ const dcsPhases: ServicePhases<DcsSwitchoverParams, DcsPreflightState> = dcsDefi
 
 /** DCS (Redis) master/standby switchover of one `ha` instance. */
 export async function dcsMasterStandbySwitchover(input: DcsSwitchoverInput): Promise<SwitchoverOutcome> {
-  return settle(await runSwitchover({ ...dcsDefinition, input, phases: dcsPhases }));
+  return settle(await runSwitchover({ service: dcsDefinition, input, phases: dcsPhases }));
 }

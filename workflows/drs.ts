@@ -10,5 +10,5 @@ const drsPhases: ServicePhases<DrsSwitchoverParams, DrsPreflightState> = drsDefi
 
 /** DRS dual-virtual-IP switchover of one task. */
 export async function drsVipSwitchover(input: DrsSwitchoverInput): Promise<SwitchoverOutcome> {
-  return settle(await runSwitchover({ ...drsDefinition, input, phases: drsPhases }));
+  return settle(await runSwitchover({ service: drsDefinition, input, phases: drsPhases }));
 }

@@ -10,5 +10,5 @@ const dwsPhases: ServicePhases<DwsSwitchoverParams, DwsPreflightState> = dwsDefi
 
 /** DWS disaster-recovery planned switchover or exception failover. */
 export async function dwsDisasterRecoverySwitchover(input: DwsSwitchoverInput): Promise<SwitchoverOutcome> {
-  return settle(await runSwitchover({ ...dwsDefinition, input, phases: dwsPhases }));
+  return settle(await runSwitchover({ service: dwsDefinition, input, phases: dwsPhases }));
 }

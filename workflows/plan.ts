@@ -26,19 +26,16 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { INVALID_INPUT, SWITCHOVER_NOT_SUCCEEDED } from '../domain/failures';
 import { WORKFLOW_TYPES } from '../domain/kinds';
 import type { ApprovalDecision, SwitchoverOutcome } from '../domain/outcome';
+import type { PlanStage, PlanStep, ResolvedPlan } from '../domain/plan';
 import {
   countByStatus,
-  PlanValidationError,
-  resolvePlan,
   stepSucceeded,
   type PlanProgress,
   type PlanReport,
   type PlanRunningStep,
-  type PlanStage,
   type PlanStatus,
-  type PlanStep,
   type PlanStepReport,
-} from '../domain/plan';
+} from '../domain/plan-report';
 import { SA_KIND, SA_PROJECT, SA_RESOURCE } from '../domain/search-attributes';
 import { installApprovalGate } from './approval';
 
@@ -77,7 +74,11 @@ const MESSAGE_MAX = 400;
 
 export async function switchoverPlan(input: PlanWorkflowInput): Promise<PlanReport> {
   const info = workflowInfo();
-  let plan: ReturnType<typeof resolvePlan>;
+  // Required here, not imported: the plan document's validation evaluates zod, which every other workflow in the
+  // bundle would pay for (services/definition.ts, `inputSchemas`).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { resolvePlan, PlanValidationError } = require('../domain/plan') as typeof import('../domain/plan');
+  let plan: ResolvedPlan;
   try {
     plan = resolvePlan(
       input.document,

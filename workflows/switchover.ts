@@ -25,8 +25,9 @@ import {
 import type { z } from 'zod';
 import type { SwitchoverDefinition } from '../domain/catalog';
 import { CloudFailure, INVALID_INPUT, SWITCHOVER_NOT_SUCCEEDED, type CloudError } from '../domain/failures';
-import { InputValidationError, parseInput, type commonSwitchoverFields } from '../domain/inputs';
+import type { commonSwitchoverFields } from '../domain/inputs';
 import { switchoverWorkflowId } from '../domain/kinds';
+import { InputValidationError, parseInput } from '../domain/parse-input';
 import type { ApprovalDecision, OutcomeStatus, SwitchoverOutcome } from '../domain/outcome';
 import type { Phase } from '../domain/phases';
 import type { SwitchoverKind } from '../domain/kinds';
@@ -108,7 +109,12 @@ const RULES = {
   verified: (message: string): Ending => ({ status: 'succeeded', message }),
 } as const;
 
-export interface SwitchoverSpec<Schema extends z.ZodType, State> extends SwitchoverDefinition<Schema> {
+export interface SwitchoverSpec<Schema extends z.ZodType, State> {
+  /**
+   * The service's definition, passed as it is: spreading it would read its `schema` getter and so evaluate zod in
+   * every workflow (services/definition.ts, `inputSchemas`).
+   */
+  service: SwitchoverDefinition<Schema>;
   input: unknown;
   /** The service's phase activities, checked by the compiler against the phase contract. */
   phases: ServicePhases<z.output<Schema>, State>;
@@ -260,8 +266,8 @@ async function beginRun<Schema extends z.ZodType, State>(
   const compact = patched(PATCHES.compactHistory);
   const admission = compact ? await admit(spec, info) : { params: await validatedParams(spec) };
   const params = admission.params as CommonParams;
-  const resourceId = spec.resourceOf(params as z.output<Schema>);
-  const expectedId = switchoverWorkflowId(spec.kind, params.projectId, resourceId);
+  const resourceId = spec.service.resourceOf(params as z.output<Schema>);
+  const expectedId = switchoverWorkflowId(spec.service.kind, params.projectId, resourceId);
   if (info.workflowId !== expectedId) {
     // The workflow ID is the per-resource lock; a run under another ID would bypass it.
     throw ApplicationFailure.nonRetryable(
@@ -270,7 +276,7 @@ async function beginRun<Schema extends z.ZodType, State>(
     );
   }
   const identity = [
-    { key: SA_KIND, value: spec.kind },
+    { key: SA_KIND, value: spec.service.kind },
     { key: SA_PROJECT, value: params.projectId },
     { key: SA_RESOURCE, value: resourceId },
   ];
@@ -279,11 +285,11 @@ async function beginRun<Schema extends z.ZodType, State>(
   if (!compact || identity.some(({ key, value }) => startedWith.get(key) !== value)) {
     upsertSearchAttributes(identity);
   }
-  const label = `${spec.resourceLabel} ${resourceId}`;
+  const label = `${spec.service.resourceLabel} ${resourceId}`;
   progress.resource = label;
   return {
-    kind: spec.kind,
-    workflowType: spec.workflowType,
+    kind: spec.service.kind,
+    workflowType: spec.service.workflowType,
     phases: spec.phases as Run<State>['phases'],
     params,
     resourceId,
@@ -314,13 +320,14 @@ async function validatedParams<Schema extends z.ZodType, State>(
       return (await localActivities({
         startToCloseTimeout: '10s',
         retry: { maximumAttempts: 3, nonRetryableErrorTypes: [INVALID_INPUT] },
-      }).validateSwitchoverInput({ kind: spec.kind, input: spec.input })) as CommonParams;
+      }).validateSwitchoverInput({ kind: spec.service.kind, input: spec.input })) as CommonParams;
     } catch (error) {
       throw invalidInputOr(error);
     }
   }
   try {
-    return parseInput(spec.workflowType, spec.schema, spec.input) as CommonParams;
+    // The only read of the schema in the workflow bundle: zod is evaluated here, for such a run only.
+    return parseInput(spec.service.workflowType, spec.service.schema, spec.input) as CommonParams;
   } catch (error) {
     if (error instanceof InputValidationError)
       throw ApplicationFailure.nonRetryable(error.message, INVALID_INPUT);
@@ -342,7 +349,7 @@ async function admit<Schema extends z.ZodType, State>(
       retry: { ...LOCAL_READ.retry, nonRetryableErrorTypes: [INVALID_INPUT] },
       summary: 'validate the input; policy: cooldown and approval',
     }).admitSwitchover({
-      kind: spec.kind,
+      kind: spec.service.kind,
       input: spec.input,
       workflowId: info.workflowId,
       runId: info.runId,

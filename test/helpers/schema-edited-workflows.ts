@@ -26,8 +26,7 @@ const editedSchema = z.looseObject({ changeTicket: z.string({ error: 'changeTick
 export async function dcsMasterStandbySwitchover(input: DcsSwitchoverInput): Promise<SwitchoverOutcome> {
   return settle(
     await runSwitchover({
-      ...dcsDefinition,
-      schema: editedSchema as unknown as typeof dcsDefinition.schema,
+      service: { ...dcsDefinition, schema: editedSchema as unknown as typeof dcsDefinition.schema },
       input,
       phases: dcsPhases,
     }),

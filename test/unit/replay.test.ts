@@ -17,6 +17,7 @@ import {
 } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { WORKFLOW_TYPES } from '../../domain/kinds';
+import { PATCHES } from '../../workflows/switchover';
 import { workflowBundle } from '../helpers/temporal';
 
 const FIXTURES_DIR = path.resolve(__dirname, '..', 'fixtures', 'histories');
@@ -47,6 +48,22 @@ function load(file: string): Fixture {
     workflowId: started.workflowId,
     workflowType: started.workflowType.name,
   };
+}
+
+/** The `patched()` IDs a recorded run took (its `core_patch` markers). */
+function patchesOf(file: string): string[] {
+  const json = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, file), 'utf8')) as {
+    events: Array<{
+      markerRecordedEventAttributes?: {
+        markerName?: string;
+        details?: Record<string, { payloads?: Array<{ data?: string }> }>;
+      };
+    }>;
+  };
+  return json.events.flatMap(({ markerRecordedEventAttributes: marker }) => {
+    const data = marker?.markerName === 'core_patch' && marker.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [(JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id] : [];
+  });
 }
 
 beforeAll(() => {
@@ -148,5 +165,55 @@ describe('replay is decoupled from input schema edits', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(DeterminismViolationError);
+  });
+});
+
+describe('the workflow sandbox evaluates zod only for a run from before its input was parsed in an activity', () => {
+  test('with zod replaced by a module that throws when evaluated, runs recorded with a validation patch replay; older runs fail', async () => {
+    const withoutZod = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      logger: new DefaultLogger('ERROR'),
+      webpackConfigHook: (config) => ({
+        ...config,
+        resolve: {
+          ...config.resolve,
+          alias: { ...config.resolve?.alias, zod$: require.resolve('../helpers/zod-unavailable') },
+        },
+      }),
+    });
+    const switchoverTypes: string[] = Object.values(WORKFLOW_TYPES);
+    const results: Array<{ file: string; parsesInline: boolean; error?: string }> = [];
+    for (const file of fixtures) {
+      const { history, workflowId, workflowType } = load(file);
+      const patches = patchesOf(file);
+      // Unpatched: the input is parsed inline on replay, with the schema (workflows/switchover.ts, validatedParams).
+      const parsesInline =
+        switchoverTypes.includes(workflowType) &&
+        !patches.includes(PATCHES.validateInLocalActivity) &&
+        !patches.includes(PATCHES.compactHistory);
+      const error = await Worker.runReplayHistory(
+        { workflowBundle: withoutZod, replayName: `without zod ${file}` },
+        history,
+        workflowId,
+      ).then(
+        () => undefined,
+        (e: unknown) => String(e),
+      );
+      results.push({ file, parsesInline, error });
+    }
+    const compact = results.filter((r) => r.file.includes('-compact-'));
+    expect(compact.length).toBeGreaterThan(0);
+    expect(compact.filter((r) => r.parsesInline)).toEqual([]);
+    // Every run that does not parse inline (the compact ones, the patched ones, notify, record) replays without zod.
+    expect(results.filter((r) => !r.parsesInline && r.error)).toEqual([]);
+    // The control: an old run needs zod, so the bundle above really has none.
+    const old = results.filter((r) => r.parsesInline);
+    expect(old.length).toBeGreaterThan(0);
+    for (const { file, error } of old) {
+      expect({ file, error }).toEqual({
+        file,
+        error: expect.stringContaining('zod was evaluated in the workflow sandbox'),
+      });
+    }
   });
 });

@@ -53,34 +53,105 @@ export async function readAuditLog(file: string): Promise<AuditLog> {
     }
     throw error;
   }
-  const seen = new Set<string>();
-  const outcomes: SwitchoverOutcome[] = [];
-  let skippedLines = 0;
-  for (const line of bytes.toString('utf8').split('\n')) {
+  const log: AuditLog & { keys: Set<string> } = {
+    outcomes: [],
+    skippedLines: 0,
+    endsWithNewline: bytes.length === 0 || bytes[bytes.length - 1] === 0x0a,
+    keys: new Set(),
+  };
+  addLines(log, bytes.toString('utf8'));
+  return { outcomes: log.outcomes, skippedLines: log.skippedLines, endsWithNewline: log.endsWithNewline };
+}
+
+/** Parses lines into `log`: each run once (its first record); lines that are not a record are counted. */
+function addLines(log: AuditLog & { keys: Set<string> }, text: string): void {
+  for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     let record: SwitchoverOutcome;
     try {
       const parsed = storedOutcomeSchema.safeParse(JSON.parse(line));
       if (!parsed.success) {
-        skippedLines += 1;
+        log.skippedLines += 1;
         continue;
       }
       record = parsed.data as unknown as SwitchoverOutcome;
     } catch {
       // A partial line from an interrupted append; the retried activity writes the record again.
-      skippedLines += 1;
+      log.skippedLines += 1;
       continue;
     }
     const key = outcomeKey(record);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    outcomes.push(record);
+    if (log.keys.has(key)) continue;
+    log.keys.add(key);
+    log.outcomes.push(record);
   }
-  return {
-    outcomes,
-    skippedLines,
-    endsWithNewline: bytes.length === 0 || bytes[bytes.length - 1] === 0x0a,
-  };
+}
+
+/**
+ * The audit file as this process last read it, brought up to date by reading only what was appended since (the
+ * file is append-only: every writer appends whole lines). Only complete lines are consumed; a torn last line stays
+ * unread until a newline ends it (then it is skipped like any line that is not a record). A file that was replaced
+ * (another inode) or shrank is read again from the start. Each record is parsed once per process, so an append or
+ * a list costs the new lines, not the whole file (which made them O(records) each, O(n²) for n switchovers).
+ */
+class AuditFileView {
+  private log = AuditFileView.empty();
+  private offset = 0;
+  private inode?: number;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  /**
+   * The log as the file is at least now: each call reads after the ones before it (never an earlier call's read
+   * that may predate a line another writer appended before the caller took the lock).
+   */
+  current(): Promise<AuditLog & { keys: Set<string> }> {
+    const read = this.chain.then(() => this.refresh());
+    this.chain = read.catch(() => undefined);
+    return read;
+  }
+
+  private static empty(): AuditLog & { keys: Set<string> } {
+    return { outcomes: [], skippedLines: 0, endsWithNewline: true, keys: new Set() };
+  }
+
+  private async refresh(): Promise<AuditLog & { keys: Set<string> }> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.reset();
+      return this.log;
+    }
+    try {
+      const { size, ino } = await handle.stat();
+      if (ino !== this.inode || size < this.offset) this.reset(ino);
+      if (size > this.offset) {
+        const chunk = Buffer.alloc(size - this.offset);
+        let read = 0;
+        while (read < chunk.length) {
+          const { bytesRead } = await handle.read(chunk, read, chunk.length - read, this.offset + read);
+          if (bytesRead === 0) break;
+          read += bytesRead;
+        }
+        const complete = chunk.lastIndexOf(0x0a, read - 1) + 1;
+        addLines(this.log, chunk.subarray(0, complete).toString('utf8'));
+        this.offset += complete;
+      }
+      this.log.endsWithNewline = size === this.offset;
+      return this.log;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private reset(inode?: number): void {
+    this.log = AuditFileView.empty();
+    this.offset = 0;
+    this.inode = inode;
+  }
 }
 
 /** Every outcome in the audit file, in the order written (skipping a torn last line left by a crash). */
@@ -95,6 +166,7 @@ export class JsonlAuditStore implements AuditStore {
   private readonly staleLockMs: number;
   /** Appends from this process run one at a time (the lock file then only arbitrates between processes). */
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly view: AuditFileView;
 
   constructor(
     readonly file: string,
@@ -103,6 +175,7 @@ export class JsonlAuditStore implements AuditStore {
     this.lockFile = `${file}.lock`;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
     this.staleLockMs = options.staleLockMs ?? 30_000;
+    this.view = new AuditFileView(file);
   }
 
   describe(): string {
@@ -118,7 +191,7 @@ export class JsonlAuditStore implements AuditStore {
 
   async list(query: AuditQuery = {}): Promise<SwitchoverOutcome[]> {
     // No lock: an append is one write, so a reader sees the whole line or (mid-write) a torn one it skips.
-    return selectOutcomes((await readAuditLog(this.file)).outcomes, query);
+    return selectOutcomes((await this.view.current()).outcomes, query);
   }
 
   async close(): Promise<void> {
@@ -126,9 +199,9 @@ export class JsonlAuditStore implements AuditStore {
   }
 
   private async appendLocked(outcome: SwitchoverOutcome): Promise<AuditAppendResult> {
-    const log = await readAuditLog(this.file);
-    const key = outcomeKey(outcome);
-    if (log.outcomes.some((record) => outcomeKey(record) === key)) return 'already-recorded';
+    // Under the lock: every line another writer appended before it is read here.
+    const log = await this.view.current();
+    if (log.keys.has(outcomeKey(outcome))) return 'already-recorded';
 
     const line = Buffer.from(`${log.endsWithNewline ? '' : '\n'}${JSON.stringify(outcome)}\n`, 'utf8');
     const directory = path.dirname(this.file);

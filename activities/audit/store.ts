@@ -72,8 +72,13 @@ export function selectOutcomes(outcomes: SwitchoverOutcome[], query: AuditQuery 
       (query.kind === undefined || outcome.kind === query.kind) &&
       (since === undefined || finishedAtMs(outcome) >= since),
   );
-  // Stable sort: equal finish times keep the order they were appended in, newest append first.
-  const newestFirst = selected.reverse().sort((a, b) => finishedAtMs(b) - finishedAtMs(a));
+  // Stable sort: equal finish times keep the order they were appended in, newest append first. Each finish time
+  // is parsed once, not in every comparison.
+  const newestFirst = selected
+    .reverse()
+    .map((outcome) => ({ outcome, ms: finishedAtMs(outcome) }))
+    .sort((a, b) => b.ms - a.ms)
+    .map(({ outcome }) => outcome);
   return query.limit === undefined ? newestFirst : newestFirst.slice(0, Math.max(0, query.limit));
 }
 

@@ -109,6 +109,42 @@ describe('JsonlAuditStore.append', () => {
   });
 });
 
+describe('incremental reading (each store reads only what was appended since its last read)', () => {
+  test('a store sees lines another writer appended after its last read, and never appends a run twice', async () => {
+    const file = freshFile();
+    const [a, b] = [new JsonlAuditStore(file), new JsonlAuditStore(file)];
+    const first = sampleOutcome();
+    await a.append(first);
+    expect(await b.list()).toEqual([first]);
+    const second = sampleOutcome();
+    await a.append(second);
+    // b read the file before `second` was written: its next read picks up the new line.
+    expect(await b.append(second)).toBe('already-recorded');
+    expect((await b.list()).map((o) => o.runId).sort()).toEqual([first.runId, second.runId].sort());
+    expect(await lines(file)).toHaveLength(2);
+  });
+
+  test('a file replaced or cut shorter is read again from the start', async () => {
+    const file = freshFile();
+    const store = new JsonlAuditStore(file);
+    const [one, two] = [sampleOutcome(), sampleOutcome()];
+    await store.append(one);
+    await store.append(two);
+    expect(await store.list()).toHaveLength(2);
+    // Rotated: a new file (another inode) with one record of its own.
+    const other = sampleOutcome();
+    await fs.writeFile(`${file}.new`, `${JSON.stringify(other)}\n`);
+    await fs.rename(`${file}.new`, file);
+    expect(await store.list()).toEqual([other]);
+    expect(await store.append(one)).toBe('written');
+    // Cut shorter in place (same inode): read again, not from the old offset.
+    await fs.truncate(file, 0);
+    expect(await store.list()).toEqual([]);
+    expect(await store.append(two)).toBe('written');
+    expect(await store.list()).toEqual([two]);
+  });
+});
+
 describe('crash tolerance', () => {
   test('a torn last line is skipped by readers, and the next append starts on a line of its own', async () => {
     const file = freshFile();

@@ -73,9 +73,10 @@ export const PATCHES = {
   /** SwitchoverTriggered upserted before the trigger (and back to false when nothing was sent). */
   triggeredSearchAttribute: 'switchover-triggered-search-attribute',
   /**
-   * The compact skeleton (≤ 30 history events, 4 workflow tasks for a plain run): the start's search attributes are
-   * not upserted again; validation with the policy (one), verify and record run as local activities; the await
-   * activity is bounded by its schedule-to-close timeout instead of a backstop timer. Implies the two patches above
+   * The compact skeleton (25 history events, 3 workflow tasks for a plain run): the start's search attributes are
+   * not upserted again; validation with the policy (one), preflight, verify and record run as local activities
+   * (they only read, or write idempotently); only the trigger and the await are activities; the await activity is
+   * bounded by its schedule-to-close timeout instead of a backstop timer. Implies the two patches above
    * (runs on it never call them: each patch costs a marker and a TemporalChangeVersion upsert).
    */
   compactHistory: 'switchover-compact-history',
@@ -143,8 +144,8 @@ export const progressQuery = defineQuery<SwitchoverProgress>('progress');
 /** Policy and preflight only read: 30 s covers a few slow cloud calls; READ_RETRY absorbs blips. */
 const READ_PHASE: ActivityOptions = { startToCloseTimeout: '30s', retry: READ_RETRY };
 /**
- * Local activities of the compact skeleton: policy (config, audit store, visibility) and verify (a few GETs, up to
- * a minute's settle) only read, so running one again after a lost workflow task is harmless. The worker runs them
+ * Local activities of the compact skeleton: policy (config, audit store, visibility), preflight (a few GETs) and
+ * verify (a few GETs, up to a minute's settle) only read, so running one again after a lost workflow task is harmless. The worker runs them
  * inside the workflow task (a marker in history, no activity task round trip); a retry backoff longer than the
  * SDK's local retry threshold becomes a timer.
  */
@@ -411,12 +412,17 @@ async function preflightPhase<State>(run: Run<State>): Promise<Ending | undefine
       workflowId: run.workflowId,
       runId: run.runId,
     });
-    preflight = run.preflight = await phaseActivity<CommonParams, PreflightReport<State>>(
-      run.phases.preflight,
-      {
-        ...READ_PHASE,
-        summary: `preflight: check ${label}`,
-      },
+    const check = `preflight: check ${label}`;
+    preflight = run.preflight = await (
+      run.compact
+        ? localPhaseActivity<CommonParams, PreflightReport<State>>(run.phases.preflight, {
+            ...LOCAL_READ,
+            summary: check,
+          })
+        : phaseActivity<CommonParams, PreflightReport<State>>(run.phases.preflight, {
+            ...READ_PHASE,
+            summary: check,
+          })
     )(params);
   } catch (error) {
     if (isCancellation(error)) throw error;

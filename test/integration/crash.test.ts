@@ -180,7 +180,8 @@ test('worker killed during preflight: a new worker finishes, one trigger', async
   const outcome = await awaitOutcome(handle);
   expect(outcome.status).toBe('succeeded');
   expect(triggers(instanceId)).toHaveLength(1);
-  expect(await finalAttempt(handle, 'dcsPreflight')).toBeGreaterThanOrEqual(2);
+  // Preflight is a local activity: the killed worker's workflow task timed out and the next worker ran it again.
+  expect(await workflowTaskRetries(handle)).toBeGreaterThanOrEqual(1);
   await expectRecordedOnce(handle.workflowId);
 });
 

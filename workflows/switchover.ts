@@ -73,11 +73,12 @@ export const PATCHES = {
   /** SwitchoverTriggered upserted before the trigger (and back to false when nothing was sent). */
   triggeredSearchAttribute: 'switchover-triggered-search-attribute',
   /**
-   * The compact skeleton (25 history events, 3 workflow tasks for a plain run): the start's search attributes are
-   * not upserted again; validation with the policy (one), preflight, verify and record run as local activities
-   * (they only read, or write idempotently); only the trigger and the await are activities; the await activity is
-   * bounded by its schedule-to-close timeout instead of a backstop timer. Implies the two patches above
-   * (runs on it never call them: each patch costs a marker and a TemporalChangeVersion upsert).
+   * The compact skeleton (30 history events, 4 workflow tasks for a plain run): the start's search attributes are
+   * not upserted again; validation with the policy (one), preflight and verify run as local activities (they only
+   * read); the trigger, the await and the record are activities (the record's input, the outcome, is in history
+   * before anything is written, so a lost workflow task cannot leave a record that differs from the run's); the
+   * await activity is bounded by its schedule-to-close timeout instead of a backstop timer. Implies the two
+   * patches above (runs on it never call them: each patch costs a marker and a TemporalChangeVersion upsert).
    */
   compactHistory: 'switchover-compact-history',
 } as const;
@@ -265,7 +266,10 @@ async function beginRun<Schema extends z.ZodType, State>(
   const progress: SwitchoverProgress = { phase: 'validate', polls: 0 };
   setHandler(progressQuery, () => progress);
   const compact = patched(PATCHES.compactHistory);
-  const admission = compact ? await admit(spec, info) : { params: await validatedParams(spec) };
+  // A cancellation during the admission is taken after it (the run then has its params and ends `cancelled`).
+  const admission = compact
+    ? await CancellationScope.nonCancellable(() => admit(spec, info))
+    : { params: await validatedParams(spec) };
   const params = admission.params as CommonParams;
   const resourceId = spec.service.resourceOf(params as z.output<Schema>);
   const expectedId = switchoverWorkflowId(spec.service.kind, params.projectId, resourceId);
@@ -695,15 +699,6 @@ async function finish(
     ]);
   // Cancelling the run does not cancel its record; the outcome is returned whatever the audit store does.
   const returned = await CancellationScope.nonCancellable(async () => {
-    if (run.compact) {
-      // Recorded first: the run returns (and shows) the outcome as the store holds it.
-      const recorded = await recordLocallyOrHandOff(outcome, run.policy?.recordWaitSeconds);
-      progress.outcome = recorded.status;
-      progress.message = recorded.message;
-      upsertOutcome(recorded);
-      if (run.policy?.notificationsEnabled) await startNotification(recorded);
-      return recorded;
-    }
     upsertOutcome(outcome);
     const recorded = await recordOrHandOff(outcome, run.policy?.recordWaitSeconds);
     if (run.policy?.notificationsEnabled) await startNotification(outcome);
@@ -734,39 +729,6 @@ async function recordOrHandOff(
       summary: `record outcome: ${outcome.status}`,
     }).recordOutcome(outcome);
     return outcome;
-  } catch (error) {
-    return handedOff(outcome, failureCause(error).message);
-  }
-}
-
-/**
- * The compact skeleton's record. First as a local activity (one marker instead of an activity's three events and a
- * workflow task); should the store refuse it, as an activity retried for up to `recordWaitSeconds`, which the UI
- * shows pending with its last failure while the store is down. Either answers with the record as the store holds
- * it. Should the store not take it by then, the same hand-off as `recordOrHandOff`.
- */
-async function recordLocallyOrHandOff(
-  outcome: SwitchoverOutcome,
-  recordWaitSeconds = DEFAULT_RECORD_WAIT_SECONDS,
-): Promise<SwitchoverOutcome> {
-  const summary = `record outcome: ${outcome.status}`;
-  try {
-    return await localActivities({
-      startToCloseTimeout: RECORD_ATTEMPT.startToCloseTimeout,
-      retry: { maximumAttempts: 1 },
-      summary,
-    }).recordOutcomeOnce(outcome);
-  } catch (error) {
-    log.warn('audit store did not take the outcome at once; retrying as an activity', {
-      error: failureCause(error).message,
-    });
-  }
-  try {
-    return await activities({
-      ...RECORD_ATTEMPT,
-      scheduleToCloseTimeout: `${recordWaitSeconds}s`,
-      summary: `${summary} (the store refused it once)`,
-    }).recordOutcomeOnce(outcome);
   } catch (error) {
     return handedOff(outcome, failureCause(error).message);
   }

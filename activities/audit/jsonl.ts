@@ -94,6 +94,13 @@ function addLines(log: AuditLog & { keys: Set<string> }, text: string): void {
  * (another inode) or shrank is read again from the start. Each record is parsed once per process, so an append or
  * a list costs the new lines, not the whole file (which made them O(records) each, O(n²) for n switchovers).
  */
+/** The log with a last, newline-less line added when it is a whole record not seen before. */
+function withTail(log: AuditLog & { keys: Set<string> }, tail: string): AuditLog & { keys: Set<string> } {
+  const view = { ...log, outcomes: [...log.outcomes], keys: new Set(log.keys), skippedLines: 0 };
+  addLines(view, tail);
+  return { ...view, skippedLines: log.skippedLines };
+}
+
 class AuditFileView {
   private log = AuditFileView.empty();
   private offset = 0;
@@ -139,6 +146,10 @@ class AuditFileView {
         const complete = chunk.lastIndexOf(0x0a, read - 1) + 1;
         addLines(this.log, chunk.subarray(0, complete).toString('utf8'));
         this.offset += complete;
+        this.log.endsWithNewline = size === this.offset;
+        // A last line without its newline: a writer died mid-write, or just before the newline. A whole record
+        // there is recorded (as a full read sees it); it stays unconsumed until a newline ends it.
+        if (complete < read) return withTail(this.log, chunk.subarray(complete, read).toString('utf8'));
       }
       this.log.endsWithNewline = size === this.offset;
       return this.log;

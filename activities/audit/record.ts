@@ -51,22 +51,5 @@ export function createRecordActivities({ audit, onRecorded, onFailed }: RecordDe
     return result;
   }
 
-  return {
-    recordOutcome,
-
-    /**
-     * The record as a local activity (the compact skeleton): the same append, and the record as stored. A local
-     * activity runs before the workflow task that asked for it is saved: if that task is lost (worker killed) and
-     * replayed, the outcome is computed again (another finish time, a verify that may answer differently) while
-     * the store keeps the first. The run returns what the store holds, so the audit trail and the run agree.
-     */
-    async recordOutcomeOnce(outcome: SwitchoverOutcome): Promise<SwitchoverOutcome> {
-      const result = await recordOutcome(outcome);
-      if (result === 'written') return outcome;
-      const stored = (await audit.list({ kind: outcome.kind, resource: outcome.resourceId })).find(
-        (o) => o.workflowId === outcome.workflowId && o.runId === outcome.runId,
-      );
-      return stored ?? outcome;
-    },
-  };
+  return { recordOutcome };
 }

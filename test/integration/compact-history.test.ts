@@ -5,7 +5,7 @@
  * Real dev server, worker and simulator; counted from the run's own history.
  */
 import { temporal } from '@temporalio/proto';
-import { awaitOutcome } from '../../client';
+import { awaitOutcome, startSwitchover } from '../../client';
 import { SWITCHOVER_KINDS } from '../../domain/kinds';
 import { switchoverWorkflowId } from '../../domain/kinds';
 import { SWITCHOVER_DEFINITIONS } from '../../domain/catalog';
@@ -55,7 +55,7 @@ async function historyOf(workflowId: string) {
 }
 
 describe('compact history', () => {
-  test('a DCS swap polled many times: 25 events, 3 workflow tasks, no timer, the phases still visible', async () => {
+  test('a DCS swap polled many times: 30 events, 4 workflow tasks, no timer, the phases still visible', async () => {
     const instanceId = uniqueId('redis');
     // A 3 s job polled every 0.2 s: ~15 polls, all inside the one await activity.
     env.sim.control.createDcsInstance({
@@ -74,16 +74,16 @@ describe('compact history', () => {
     expect(outcome.polls).toBeGreaterThanOrEqual(5);
     const h = await historyOf(outcome.workflowId);
     const { phases } = SWITCHOVER_DEFINITIONS.dcs;
-    expect(h.activities).toEqual([phases.trigger, phases.await]);
-    // The compact patch; validation with the policy, preflight, verify and record as local activities.
-    expect(h.markers.filter((m) => m === 'core_local_activity')).toHaveLength(4);
+    expect(h.activities).toEqual([phases.trigger, phases.await, 'recordOutcome']);
+    // The compact patch; validation with the policy, preflight and verify as local activities.
+    expect(h.markers.filter((m) => m === 'core_local_activity')).toHaveLength(3);
     expect(h.patches).toEqual([PATCHES.compactHistory]);
     expect(h.timers).toBe(0);
     // TemporalChangeVersion (the patch), SwitchoverTriggered before the trigger, SwitchoverOutcome at the end;
     // SwitchoverKind/Project/Resource came with the start.
     expect(h.upserts).toBe(3);
-    expect(h.workflowTasks).toBe(3);
-    expect(h.length).toBe(25);
+    expect(h.workflowTasks).toBe(4);
+    expect(h.length).toBe(30);
     // The audit store holds the one record, and it is what the run returned.
     const records = (await env.audit.list({ resource: instanceId })).filter((o) => o.runId === outcome.runId);
     expect(records).toEqual([
@@ -126,5 +126,33 @@ describe('compact history', () => {
     expect(described.typedSearchAttributes.get(SA_KIND)).toBe('dcs');
     expect(described.typedSearchAttributes.get(SA_PROJECT)).toBe(PROJECT);
     expect(described.typedSearchAttributes.get(SA_RESOURCE)).toBe(instanceId);
+  });
+});
+
+describe('a cancellation already waiting when the run starts (it lands in the admission)', () => {
+  test('ends the run `cancelled` with its outcome recorded, nothing sent', async () => {
+    const instanceId = uniqueId('redis');
+    env.sim.control.createDcsInstance({ projectId: PROJECT, instanceId });
+    // Started and cancelled before any worker polls its queue: its first task carries the cancellation too.
+    const taskQueue = uniqueId('late-worker');
+    const handle = await startSwitchover(
+      env.client,
+      'dcs',
+      { projectId: PROJECT, instanceId, ...FAST },
+      { taskQueue },
+    );
+    await handle.cancel();
+    const late = await createSwitchoverTestEnv({ taskQueue, sim: env.sim });
+    try {
+      const outcome = await awaitOutcome(handle);
+      expect(outcome).toMatchObject({ status: 'cancelled', triggered: false });
+      expect(env.requests({ path: `/instances/${instanceId}/(swap|async-swap)$` })).toHaveLength(0);
+      const records = (await late.audit.list({ resource: instanceId })).filter(
+        (o) => o.runId === outcome.runId,
+      );
+      expect(records).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+    } finally {
+      await late.close();
+    }
   });
 });

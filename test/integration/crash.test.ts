@@ -116,29 +116,6 @@ async function finalAttempt(
   return started?.activityTaskStartedEventAttributes?.attempt;
 }
 
-/** When the activity of this type completed (the server's event time, epoch ms). */
-async function activityCompletedAt(
-  handle: { fetchHistory(): Promise<{ events?: unknown[] | null }> },
-  activityType: string,
-): Promise<number | undefined> {
-  const events = ((await handle.fetchHistory()).events ?? []) as Array<{
-    eventId?: unknown;
-    eventTime?: { seconds?: unknown; nanos?: number | null } | null;
-    activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } | null;
-    activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null;
-  }>;
-  const scheduled = events.find(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType,
-  );
-  const completed = events.find(
-    (e) =>
-      scheduled &&
-      String(e.activityTaskCompletedEventAttributes?.scheduledEventId) === String(scheduled.eventId),
-  );
-  if (!completed?.eventTime) return undefined;
-  return Number(completed.eventTime.seconds) * 1000 + (completed.eventTime.nanos ?? 0) / 1e6;
-}
-
 /** Workflow tasks that timed out or failed (a worker that ran one died before reporting it). */
 async function workflowTaskRetries(handle: { fetchHistory(): Promise<{ events?: unknown[] | null }> }) {
   const events = ((await handle.fetchHistory()).events ?? []) as Array<{
@@ -240,59 +217,6 @@ test('worker killed during await: polling resumes on a new worker, one trigger',
   await expectRecordedOnce(handle.workflowId);
 });
 
-test('worker killed inside the workflow task that verified and recorded: the next worker recomputes the outcome and returns the record as stored', async () => {
-  const instanceId = seed();
-  const auditFile = workerEnv.SWITCHOVER_AUDIT_FILE!;
-  const groupsReads = (after = 0) =>
-    sim.control
-      .requests({ path: `/instance/${instanceId}/groups$` })
-      .filter((r) => r.method === 'GET' && Date.parse(r.at) > after).length;
-  const [host, port] = process.env.TEMPORAL_ADDRESS!.split(':');
-  const proxy = await startTcpProxy({ host: host!, port: Number(port) });
-  try {
-    // The record waits for the audit file's lock, so the worst moment can be held: verify ran and the record is
-    // about to be written, all inside one workflow task that Temporal has not heard the end of.
-    await fs.mkdir(path.dirname(auditFile), { recursive: true });
-    await fs.writeFile(
-      `${auditFile}.lock`,
-      JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'test' }),
-    );
-    const first = await startWorkerProcess({ ...workerEnv, TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}` });
-    workers.push(first);
-    const handle = await startSwitchover(client, 'dcs', input(instanceId), {
-      taskQueue: workerEnv.TEMPORAL_TASK_QUEUE,
-    });
-    // Verify reads the replication groups in the workflow task that follows the await activity's end.
-    await until('verify', async () => {
-      const awaitedAt = await activityCompletedAt(handle, 'dcsAwaitSwap');
-      return awaitedAt !== undefined && groupsReads(awaitedAt) >= 1;
-    });
-    proxy.downFor(10 * 60_000);
-    await fs.rm(`${auditFile}.lock`);
-    await until(
-      'the killed worker wrote the record',
-      async () => (await rawRecordLines(auditFile, handle.workflowId)) === 1,
-    );
-    await first.kill();
-
-    await worker();
-    const outcome = await awaitOutcome(handle);
-    expect(outcome.status).toBe('succeeded');
-    expect(await workflowTaskRetries(handle)).toBeGreaterThanOrEqual(1);
-    // Verify ran again on the new worker (the first run's result was never saved), so the outcome was computed
-    // again, at another workflow time; the run returns the record the killed worker stored, not its own.
-    expect(groupsReads(await activityCompletedAt(handle, 'dcsAwaitSwap'))).toBeGreaterThanOrEqual(2);
-    expect(await rawRecordLines(auditFile, handle.workflowId)).toBe(1);
-    const records = (await readAuditFile(auditFile)).filter((r) => r.workflowId === handle.workflowId);
-    expect(records).toEqual([
-      expect.objectContaining({ runId: outcome.runId, finishedAt: outcome.finishedAt }),
-    ]);
-    expect(triggers(instanceId)).toHaveLength(1);
-  } finally {
-    await proxy.close();
-  }
-});
-
 test('worker killed after writing the record but before Temporal heard of it: the retry finds it, one line in the file', async () => {
   const instanceId = seed();
   const auditFile = workerEnv.SWITCHOVER_AUDIT_FILE!;
@@ -328,19 +252,12 @@ test('worker killed after writing the record but before Temporal heard of it: th
     const outcome = await awaitOutcome(handle);
     expect(outcome.status).toBe('succeeded');
     expect(outcome.notRecorded).toBeUndefined();
-    // The record is a local activity: the killed worker wrote it inside a workflow task Temporal never heard
-    // of; that task timed out and the next worker ran it again (outcome recomputed, another finish time), found
-    // the record, and returned it as stored: one line, and the run and the audit trail agree.
-    expect(await workflowTaskRetries(handle)).toBeGreaterThanOrEqual(1);
+    // The killed attempt wrote; the retry (attempt 2 or later) found it: one line, not one record read deduped.
+    expect(await finalAttempt(handle, 'recordOutcome')).toBeGreaterThanOrEqual(2);
     expect(await rawRecordLines(auditFile, handle.workflowId)).toBe(1);
     const records = (await readAuditFile(auditFile)).filter((r) => r.workflowId === handle.workflowId);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({
-      runId: outcome.runId,
-      status: 'succeeded',
-      finishedAt: outcome.finishedAt,
-      message: outcome.message,
-    });
+    expect(records[0]).toMatchObject({ runId: outcome.runId, status: 'succeeded' });
     expect(triggers(instanceId)).toHaveLength(1);
   } finally {
     await proxy.close();

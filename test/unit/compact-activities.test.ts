@@ -1,22 +1,12 @@
 /**
- * The compact skeleton's local activities, on their own: the admission (input and policy in one marker) and the
- * record that answers with what the store holds (a lost workflow task recomputes the outcome; the store keeps the
- * first record, and the run must return that one).
+ * The compact skeleton's admission on its own: input and policy in one local activity (one marker).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createAdmitActivities } from '../../activities/admit';
-import { JsonlAuditStore, createRecordActivities } from '../../activities/audit';
 import { createValidateActivities } from '../../activities/validate';
 import { INVALID_INPUT } from '../../domain/failures';
 import type { PolicyAnswer } from '../../activities/safety';
-import { sampleOutcome } from '../helpers/outcomes';
-
-const dir = mkdtempSync(path.join(os.tmpdir(), 'compact-activities-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
 const ANSWER: PolicyAnswer = { cooldownMinutes: 10, approvalRequired: false, notificationsEnabled: false };
@@ -82,19 +72,5 @@ describe('admitSwitchover', () => {
     expect(last.policy).toBeUndefined();
     expect(last.policyError).toMatch(/no source answered/);
     expect(last.params).toMatchObject({ instanceId: 'redis-1' });
-  });
-});
-
-describe('recordOutcomeOnce', () => {
-  test('returns the record as the store holds it when an earlier attempt wrote it', async () => {
-    const audit = new JsonlAuditStore(path.join(dir, 'audit.jsonl'));
-    const { recordOutcomeOnce } = createRecordActivities({ audit });
-    const first = sampleOutcome({ status: 'succeeded', finishedAt: '2026-12-01T10:00:01.000Z' });
-    expect(await inActivity(() => recordOutcomeOnce(first))).toEqual(first);
-    // The same run computed again after a lost workflow task: another finish time, another verdict.
-    const again = { ...first, status: 'unknown' as const, finishedAt: '2026-12-01T10:00:09.000Z' };
-    expect(await inActivity(() => recordOutcomeOnce(again))).toEqual(first);
-    const stored = (await audit.list()).filter((o) => o.runId === first.runId);
-    expect(stored).toEqual([first]);
   });
 });

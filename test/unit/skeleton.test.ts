@@ -120,10 +120,6 @@ function stubActivities(): Record<string, (...args: never[]) => Promise<unknown>
     async recordOutcome(outcome: SwitchoverOutcome): Promise<void> {
       counted(outcome.resourceId).record += 1;
     },
-    async recordOutcomeOnce(outcome: SwitchoverOutcome): Promise<SwitchoverOutcome> {
-      counted(outcome.resourceId).record += 1;
-      return outcome;
-    },
     // Input validation is pure (no I/O): the real one, as the workflow runs it (a local activity).
     ...validate,
     ...createAdmitActivities({ validate: validate.validateSwitchoverInput, policy: switchoverPolicy }),

@@ -77,7 +77,7 @@ const flag = (name: string) =>
 export const WORKER_TUNING_DEFAULTS = {
   maxConcurrentActivityTaskExecutions: 2000,
   maxConcurrentWorkflowTaskExecutions: 100,
-  /** Policy, validation, verify and record run as local activities, inside workflow tasks: short, read-mostly. */
+  /** Validation with the policy, preflight and verify run as local activities, inside workflow tasks: short reads. */
   maxConcurrentLocalActivityExecutions: 200,
   maxCachedWorkflows: 1000,
   maxConcurrentActivityTaskPolls: 20,

@@ -1,7 +1,8 @@
 /**
  * The compact skeleton (PATCHES.compactHistory): a switchover's history stays at 30 events or fewer whatever the
- * number of polls, with the phases still visible (preflight, trigger and await as activities; validation, policy,
- * verify and record as local-activity markers), and the start's search attributes are not upserted again.
+ * number of polls, with the phases still visible (trigger, await and record as activities; validation with the
+ * policy, preflight and verify as local-activity markers), and the start's search attributes are not upserted
+ * again; a cancellation that is waiting when the run starts ends it `cancelled`, recorded.
  * Real dev server, worker and simulator; counted from the run's own history.
  */
 import { temporal } from '@temporalio/proto';

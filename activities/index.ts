@@ -5,7 +5,8 @@ import { SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
 import { createServiceActivities } from '../services/runtime';
 import type { CloudRateLimiter } from './http/rate-limit';
 import type { SwitchoverOutcome } from '../domain/outcome';
-import type { AwaitArgs, AwaitReport } from '../domain/reports';
+import type { AwaitArgs, AwaitReport, VerifyArgs, VerifyReport } from '../domain/reports';
+import { awaitThenVerify } from './await-verify';
 import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
 import { createNotifyActivities, type NotifyDeps } from './notify';
 import { createValidateActivities } from './validate';
@@ -68,6 +69,7 @@ export function createActivities(deps: ActivityDeps) {
         ? deps.learnedPolling
         : createDurationLearner({ outcomesOf: (kind, limit) => deps.audit.list({ kind, limit }) });
   type AwaitActivity = (args: AwaitArgs<unknown, unknown>) => Promise<AwaitReport>;
+  type VerifyActivity = (args: VerifyArgs<unknown, unknown>) => Promise<VerifyReport>;
   /** The await activity of `kind`, run with its switch's learned duration for `pollUntilDone`. */
   const learning = (kind: SwitchoverKind, awaitActivity: AwaitActivity): AwaitActivity =>
     async function (args) {
@@ -103,11 +105,11 @@ export function createActivities(deps: ActivityDeps) {
       lookIntervalMs: deps.lookIntervalMs,
     },
   );
-  // Each service's await activity polls with its switch's learned duration.
+  // Each service's await activity polls with its switch's learned duration, and verifies when asked.
   for (const kind of SWITCHOVER_KINDS) {
-    const name = SWITCHOVER_DEFINITIONS[kind].phases.await;
+    const { await: name, verify } = SWITCHOVER_DEFINITIONS[kind].phases;
     const table = services as unknown as Record<string, AwaitActivity>;
-    table[name] = learning(kind, table[name]!);
+    table[name] = awaitThenVerify(learning(kind, table[name]!), table[verify] as unknown as VerifyActivity);
   }
   const validate = createValidateActivities();
   const safety = createSafetyActivities({

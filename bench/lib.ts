@@ -232,7 +232,7 @@ export function table(header: string[], rows: string[][]): string {
 }
 
 /**
- * Where the time of a workflow goes, from its history: per activity type and for workflow tasks, the wait
+ * Where the time of a workflow goes, from its history: per activity type and per workflow task (1st, 2nd, ...), the wait
  * (scheduled -> started: queueing for a slot or a poller) and the run (started -> completed), mean ms; and
  * the event types with their counts.
  */
@@ -251,6 +251,7 @@ export async function phaseBreakdown(
   for (const [index, id] of workflowIds.entries()) {
     const history = await client.workflow.getHandle(id).fetchHistory();
     const at = new Map<number, { type: string; ms: number; name?: string; started?: number }>();
+    let workflowTasks = 0;
     for (const event of history.events ?? []) {
       const type = temporal.api.enums.v1.EventType[event.eventType ?? 0].replace(/^EVENT_TYPE_/, '');
       if (index === 0) eventTypes.set(type, (eventTypes.get(type) ?? 0) + 1);
@@ -275,7 +276,8 @@ export async function phaseBreakdown(
         if (s) s.started = ms;
       } else if (type === 'WORKFLOW_TASK_COMPLETED') {
         const s = at.get(Number(event.workflowTaskCompletedEventAttributes?.scheduledEventId));
-        if (s?.started !== undefined) add('workflow task', s.started - s.ms, ms - s.started);
+        if (s?.started !== undefined)
+          add(`workflow task ${++workflowTasks}`, s.started - s.ms, ms - s.started);
       }
     }
   }

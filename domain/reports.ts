@@ -48,6 +48,19 @@ export interface AwaitReport {
    * then verifies instead of reporting `failed` (a switch that moved is never `failed`).
    */
   moved?: boolean;
+  /**
+   * Set when the workflow asked the await activity to verify too (`AwaitArgs.verify`, PATCHES.verifyInAwait): the
+   * verification's report, or why it could not be made; neither when the await's end needs none.
+   */
+  verified?: VerifyReport;
+  verifyError?: { message: string; cloudError?: CloudError };
+  /** With `verify`: epoch ms (the activity's clock) when await and verification ended; the outcome's finish time. */
+  endedAt?: number;
+}
+
+/** The await's end may have moved the resource: only verification can tell `succeeded` from `unknown`. */
+export function needsVerification(awaited: Pick<AwaitReport, 'state' | 'moved'>): boolean {
+  return awaited.state === 'succeeded' || (awaited.state === 'failed' && awaited.moved === true);
 }
 
 export interface VerifyReport {
@@ -80,6 +93,8 @@ export interface AwaitArgs<P, S> {
   receipt: TriggerReceipt;
   /** Epoch ms: stop polling and report `deadline_reached` at this time. */
   deadlineAt: number;
+  /** Verify in the same activity when the end needs it (activities/await-verify.ts). */
+  verify?: boolean;
 }
 export interface VerifyArgs<P, S> {
   params: P;

@@ -43,10 +43,10 @@ export const FIXTURES_DIR = path.resolve(__dirname, '..', 'test', 'fixtures', 'h
 const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
 /**
  * The skeleton generation the cases record now (workflows/switchover.ts, PATCHES): `<workflowType>-<generation>-
- * <case>`. Earlier generations' fixtures (no generation in the name: before PATCHES.compactHistory) stay as they
- * were recorded, so both the old and the new command sequences keep being replayed.
+ * <case>`. Earlier generations' fixtures (no generation in the name: before PATCHES.compactHistory; `compact`:
+ * before PATCHES.verifyInAwait) stay as they were recorded, so every command sequence keeps being replayed.
  */
-const GENERATION = 'compact';
+const GENERATION = 'verify-in-await';
 const FAST = { pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 };
 const QUEUE = 'record-histories';
 const NOTIFY_QUEUE = 'record-histories-notify';

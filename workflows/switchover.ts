@@ -81,6 +81,14 @@ export const PATCHES = {
    * patches above (runs on it never call them: each patch costs a marker and a TemporalChangeVersion upsert).
    */
   compactHistory: 'switchover-compact-history',
+  /**
+   * The compact skeleton with verification inside the await activity (activities/await-verify.ts): every input of
+   * the outcome, its finish time included, is then in history when the await activity's result is, so the record
+   * runs as a local activity in the last workflow task (24 history events, 3 workflow tasks, 2 activity tasks for a
+   * plain run). A lost workflow task replays to the same outcome, so the record written by a lost attempt and the
+   * one returned cannot differ. Implies compactHistory (runs on it never call it).
+   */
+  verifyInAwait: 'switchover-verify-in-await',
 } as const;
 
 /**
@@ -177,6 +185,8 @@ const TRIGGER_BACKOFF = { firstMs: 2_000, maxMs: 30_000 };
 const TRIGGER_PHASE_MS = 10 * 60_000;
 /** After the deadline, how long the await activity gets to report `deadline_reached` itself. */
 const DEADLINE_GRACE_MS = 60_000;
+/** With PATCHES.verifyInAwait, the await activity's time for the verification after the switch's end. */
+const VERIFY_ALLOWANCE_MS = 5 * 60_000;
 /** Await polls for as long as the switch may take; heartbeats every few seconds reveal a dead worker in 20 s. */
 const AWAIT_HEARTBEAT = '20s';
 /** Verify may wait for the instance to settle (up to a minute), heartbeating meanwhile. */
@@ -187,6 +197,12 @@ const VERIFY_PHASE: ActivityOptions = {
 };
 /** One last look after a cancellation: quick, at most one retry; the report is best effort. */
 const LAST_LOOK: ActivityOptions = { startToCloseTimeout: '30s', retry: { maximumAttempts: 2 } };
+/**
+ * The record as a local activity (PATCHES.verifyInAwait): one attempt, short (an append takes milliseconds). The
+ * SDK does not bound a local activity's retries by its schedule-to-close timeout, and retries in the worker would
+ * not skip time in tests; the activity after it does both.
+ */
+const RECORD_LOCAL_ATTEMPT: LocalActivityOptions = { startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } };
 /** How long the run waits for the audit store before returning its outcome flagged not recorded (then handed off). */
 const DEFAULT_RECORD_WAIT_SECONDS = 120;
 
@@ -213,6 +229,13 @@ interface Run<State> {
   approvalGate: ApprovalGate;
   /** PATCHES.compactHistory: this run walks the compact skeleton. */
   compact: boolean;
+  /** PATCHES.verifyInAwait: the await activity verifies too. */
+  verifyInAwait: boolean;
+  /**
+   * When the await activity verified and the ending follows from its result alone: when it ended (its clock).
+   * The outcome is then a function of history, and is recorded through a local activity.
+   */
+  endedAt?: number;
   policy?: PolicyAnswer;
   /** The compact skeleton's admission could not read the policy (every attempt failed). */
   policyError?: string;
@@ -252,6 +275,7 @@ export async function runSwitchover<Schema extends z.ZodType, State>(
       (await verifyPhase(run));
   } catch (error) {
     if (!isCancellation(error)) throw error;
+    run.endedAt = undefined;
     ending = await cancelledEnding(run);
   }
   return finish(run, ending);
@@ -265,7 +289,9 @@ async function beginRun<Schema extends z.ZodType, State>(
   const startedAt = Date.now();
   const progress: SwitchoverProgress = { phase: 'validate', polls: 0 };
   setHandler(progressQuery, () => progress);
-  const compact = patched(PATCHES.compactHistory);
+  // Newest first: a run started on an older skeleton finds no marker for the newer patch and replays as it ran.
+  const verifyInAwait = patched(PATCHES.verifyInAwait);
+  const compact = verifyInAwait || patched(PATCHES.compactHistory);
   // A cancellation during the admission is taken after it (the run then has its params and ends `cancelled`).
   const admission = compact
     ? await CancellationScope.nonCancellable(() => admit(spec, info))
@@ -305,6 +331,7 @@ async function beginRun<Schema extends z.ZodType, State>(
     progress,
     approvalGate: installApprovalGate(info.workflowId, params.requestedBy),
     compact,
+    verifyInAwait,
     policy: admission.policy,
     policyError: admission.policyError,
     triggered: false,
@@ -569,9 +596,11 @@ async function awaitPhase<State>(run: Run<State>): Promise<Ending | undefined> {
       preflight: run.preflight!,
       receipt: run.receipt!,
       deadlineAt: run.deadlineAt!,
+      ...(run.verifyInAwait ? { verify: true } : {}),
     },
     run.compact,
   ));
+  run.endedAt = awaited.endedAt;
   progress.polls = awaited.polls;
   progress.lastCloudStatus = awaited.lastCloudStatus;
   progress.jobId = awaited.jobId ?? progress.jobId;
@@ -597,25 +626,9 @@ async function awaitPhase<State>(run: Run<State>): Promise<Ending | undefined> {
 async function verifyPhase<State>(run: Run<State>): Promise<Ending> {
   const { label } = run;
   enter(run, 'verify');
-  let verified: VerifyReport;
-  try {
-    const args: VerifyArgs<CommonParams, State> = {
-      params: run.params,
-      preflight: run.preflight!,
-      receipt: run.receipt!,
-      awaited: run.awaited!,
-    };
-    const summary = `verify ${label} switched`;
-    verified = await (
-      run.compact
-        ? localPhaseActivity<typeof args, VerifyReport>(run.phases.verify, { ...LOCAL_VERIFY, summary })
-        : phaseActivity<typeof args, VerifyReport>(run.phases.verify, { ...VERIFY_PHASE, summary })
-    )(args);
-  } catch (error) {
-    if (isCancellation(error)) throw error;
-    const cause = failureCause(error);
-    return RULES.unresolved(`the switch could not be verified: ${cause.message}`, cause.cloudError);
-  }
+  const verification = await verificationOf(run);
+  if ('status' in verification) return verification;
+  const verified = verification;
   Object.assign(run.facts, verified.facts);
   const cloudSaid =
     run.awaited?.state === 'failed'
@@ -634,6 +647,36 @@ async function verifyPhase<State>(run: Run<State>): Promise<Ending> {
     return RULES.verified(`switchover of ${label} succeeded with a warning: ${verified.summary}; ${warning}`);
   }
   return RULES.verified(`switchover of ${label} succeeded: ${verified.summary}`);
+}
+
+/** The await activity's verification (PATCHES.verifyInAwait), else a verify local activity or activity. */
+async function verificationOf<State>(run: Run<State>): Promise<VerifyReport | Ending> {
+  const { verified, verifyError } = run.awaited!;
+  if (verifyError) {
+    return RULES.unresolved(`the switch could not be verified: ${verifyError.message}`, verifyError.cloudError);
+  }
+  if (verified) return verified;
+  // Not verified by the await activity (a run from before PATCHES.verifyInAwait, or a worker from before it ran
+  // the await): verify here; the outcome then depends on this workflow task, so it is recorded by an activity.
+  run.endedAt = undefined;
+  try {
+    const args: VerifyArgs<CommonParams, State> = {
+      params: run.params,
+      preflight: run.preflight!,
+      receipt: run.receipt!,
+      awaited: run.awaited!,
+    };
+    const summary = `verify ${run.label} switched`;
+    return await (
+      run.compact
+        ? localPhaseActivity<typeof args, VerifyReport>(run.phases.verify, { ...LOCAL_VERIFY, summary })
+        : phaseActivity<typeof args, VerifyReport>(run.phases.verify, { ...VERIFY_PHASE, summary })
+    )(args);
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    const cause = failureCause(error);
+    return RULES.unresolved(`the switch could not be verified: ${cause.message}`, cause.cloudError);
+  }
 }
 
 /**
@@ -664,7 +707,8 @@ async function finish(
   { status, message, cloudError }: Ending,
 ): Promise<SwitchoverOutcome> {
   const { params, receipt, awaited, preflight, progress } = run;
-  const finishedAt = Date.now();
+  // From the await activity when the outcome follows from history alone: a replay computes the very same outcome.
+  const finishedAt = run.endedAt ?? Date.now();
   const outcome: SwitchoverOutcome = {
     kind: run.kind,
     workflowId: run.workflowId,
@@ -682,7 +726,7 @@ async function finish(
     startedAt: new Date(run.startedAt).toISOString(),
     triggeredAt: receipt ? new Date(receipt.triggeredAt).toISOString() : undefined,
     finishedAt: new Date(finishedAt).toISOString(),
-    durationMs: finishedAt - run.startedAt,
+    durationMs: Math.max(0, finishedAt - run.startedAt),
     reason: params.reason,
     requestedBy: params.requestedBy,
     approval: run.approval,
@@ -700,7 +744,7 @@ async function finish(
   // Cancelling the run does not cancel its record; the outcome is returned whatever the audit store does.
   const returned = await CancellationScope.nonCancellable(async () => {
     upsertOutcome(outcome);
-    const recorded = await recordOrHandOff(outcome, run.policy?.recordWaitSeconds);
+    const recorded = await recordOrHandOff(outcome, run.policy?.recordWaitSeconds, run.endedAt !== undefined);
     if (run.policy?.notificationsEnabled) await startNotification(outcome);
     return recorded;
   });
@@ -721,12 +765,27 @@ async function finish(
 async function recordOrHandOff(
   outcome: SwitchoverOutcome,
   recordWaitSeconds = DEFAULT_RECORD_WAIT_SECONDS,
+  local = false,
 ): Promise<SwitchoverOutcome> {
+  const summary = `record outcome: ${outcome.status}`;
+  if (local) {
+    // Only when the outcome follows from history (`Run.endedAt`): otherwise a lost workflow task could replay to
+    // another outcome than the one a lost attempt wrote (an activity's input is in history first). One quick
+    // attempt; a store that does not take it is waited for by the activity below, as for every other outcome.
+    try {
+      await localActivities({ ...RECORD_LOCAL_ATTEMPT, summary }).recordOutcome(outcome);
+      return outcome;
+    } catch (error) {
+      log.warn('audit store did not take the outcome at once; recording through an activity', {
+        error: failureCause(error).message,
+      });
+    }
+  }
   try {
     await activities({
       ...RECORD_ATTEMPT,
       scheduleToCloseTimeout: `${recordWaitSeconds}s`,
-      summary: `record outcome: ${outcome.status}`,
+      summary,
     }).recordOutcome(outcome);
     return outcome;
   } catch (error) {
@@ -762,14 +821,15 @@ async function awaitWithDeadline<State>(
   args: AwaitArgs<CommonParams, State>,
   compact: boolean,
 ): Promise<AwaitReport> {
-  const remainingMs = Math.max(1, args.deadlineAt - Date.now());
+  const boundMs =
+    Math.max(1, args.deadlineAt - Date.now()) + DEADLINE_GRACE_MS + (args.verify ? VERIFY_ALLOWANCE_MS : 0);
   const call = phaseActivity<typeof args, AwaitReport>(name, {
-    startToCloseTimeout: remainingMs + DEADLINE_GRACE_MS,
+    startToCloseTimeout: boundMs,
     // Compact: the server bounds the activity across its retries (what the backstop timer guarded against).
-    ...(compact ? { scheduleToCloseTimeout: remainingMs + DEADLINE_GRACE_MS } : {}),
+    ...(compact ? { scheduleToCloseTimeout: boundMs } : {}),
     heartbeatTimeout: AWAIT_HEARTBEAT,
     retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE },
-    summary: `await the switch${args.receipt.jobId ? ` (job ${args.receipt.jobId})` : ''}`,
+    summary: `await the switch${args.receipt.jobId ? ` (job ${args.receipt.jobId})` : ''}${args.verify ? ', then verify it' : ''}`,
   });
   const unresolved = (summary: string, cloudError?: CloudError): AwaitReport => ({
     state: 'deadline_reached',
@@ -794,7 +854,7 @@ async function awaitWithDeadline<State>(
   }
   return CancellationScope.cancellable(async () => {
     const scope = CancellationScope.current();
-    const backstop = sleep(remainingMs + DEADLINE_GRACE_MS, {
+    const backstop = sleep(boundMs, {
       summary: 'deadline backstop of the await activity',
     }).then(() => unresolved('the await activity never reported'));
     try {

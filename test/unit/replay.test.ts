@@ -190,7 +190,8 @@ describe('the workflow sandbox evaluates zod only for a run from before its inpu
       const parsesInline =
         switchoverTypes.includes(workflowType) &&
         !patches.includes(PATCHES.validateInLocalActivity) &&
-        !patches.includes(PATCHES.compactHistory);
+        !patches.includes(PATCHES.compactHistory) &&
+        !patches.includes(PATCHES.verifyInAwait);
       const error = await Worker.runReplayHistory(
         { workflowBundle: withoutZod, replayName: `without zod ${file}` },
         history,
@@ -201,7 +202,7 @@ describe('the workflow sandbox evaluates zod only for a run from before its inpu
       );
       results.push({ file, parsesInline, error });
     }
-    const compact = results.filter((r) => r.file.includes('-compact-'));
+    const compact = results.filter((r) => /-(compact|verify-in-await)-/.test(r.file));
     expect(compact.length).toBeGreaterThan(0);
     expect(compact.filter((r) => r.parsesInline)).toEqual([]);
     // Every run that does not parse inline (the compact ones, the patched ones, notify, record) replays without zod.

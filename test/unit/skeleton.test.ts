@@ -11,6 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import type { PolicyAnswer, PolicyQuestion } from '../../activities/safety';
 import { createAdmitActivities } from '../../activities/admit';
+import { awaitThenVerify } from '../../activities/await-verify';
 import { createValidateActivities } from '../../activities/validate';
 import {
   awaitOutcome,
@@ -22,7 +23,14 @@ import {
 import { SWITCHOVER_DEFINITIONS } from '../../domain/catalog';
 import { CloudFailure, type CloudError } from '../../domain/failures';
 import { SWITCHOVER_KINDS, type SwitchoverKind } from '../../domain/kinds';
-import type { AwaitReport, PreflightReport, TriggerReceipt, VerifyReport } from '../../domain/reports';
+import type {
+  AwaitArgs,
+  AwaitReport,
+  PreflightReport,
+  TriggerReceipt,
+  VerifyArgs,
+  VerifyReport,
+} from '../../domain/reports';
 import { waitUntil } from '../../simulator/testing';
 import { FAST, PROJECT, quietRuntime, uniqueId } from '../helpers/switchover-env';
 import { testConnection, workflowBundle, type TestConnection } from '../helpers/temporal';
@@ -144,7 +152,11 @@ function stubActivities(): Record<string, (...args: never[]) => Promise<unknown>
       };
     activities[names.preflight] = phase('preflight');
     activities[names.trigger] = phase('trigger');
-    activities[names.await] = phase('await');
+    // As the worker registers them: the await verifies when the workflow asks (activities/await-verify.ts).
+    activities[names.await] = awaitThenVerify(
+      phase('await') as (args: AwaitArgs<unknown, unknown>) => Promise<AwaitReport>,
+      phase('verify') as (args: VerifyArgs<unknown, unknown>) => Promise<VerifyReport>,
+    ) as (arg: never) => Promise<unknown>;
     activities[names.verify] = phase('verify');
   }
   return activities;

@@ -66,11 +66,14 @@ async function verifyWithRetries(
 
 function retryable(error: unknown): boolean {
   if (!(error instanceof ApplicationFailure)) return true;
-  return !error.nonRetryable && !(NON_RETRYABLE_CLOUD_FAILURES as readonly string[]).includes(error.type ?? '');
+  return (
+    !error.nonRetryable && !(NON_RETRYABLE_CLOUD_FAILURES as readonly string[]).includes(error.type ?? '')
+  );
 }
 
 function describe(error: unknown): { message: string; cloudError?: CloudError } {
-  const detail = error instanceof ApplicationFailure ? (error.details?.[0] as CloudError | undefined) : undefined;
+  const detail =
+    error instanceof ApplicationFailure ? (error.details?.[0] as CloudError | undefined) : undefined;
   return {
     message: error instanceof Error ? error.message : String(error),
     ...(detail && typeof detail.message === 'string' ? { cloudError: detail } : {}),

@@ -202,7 +202,10 @@ const LAST_LOOK: ActivityOptions = { startToCloseTimeout: '30s', retry: { maximu
  * SDK does not bound a local activity's retries by its schedule-to-close timeout, and retries in the worker would
  * not skip time in tests; the activity after it does both.
  */
-const RECORD_LOCAL_ATTEMPT: LocalActivityOptions = { startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } };
+const RECORD_LOCAL_ATTEMPT: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 1 },
+};
 /** How long the run waits for the audit store before returning its outcome flagged not recorded (then handed off). */
 const DEFAULT_RECORD_WAIT_SECONDS = 120;
 
@@ -653,7 +656,10 @@ async function verifyPhase<State>(run: Run<State>): Promise<Ending> {
 async function verificationOf<State>(run: Run<State>): Promise<VerifyReport | Ending> {
   const { verified, verifyError } = run.awaited!;
   if (verifyError) {
-    return RULES.unresolved(`the switch could not be verified: ${verifyError.message}`, verifyError.cloudError);
+    return RULES.unresolved(
+      `the switch could not be verified: ${verifyError.message}`,
+      verifyError.cloudError,
+    );
   }
   if (verified) return verified;
   // Not verified by the await activity (a run from before PATCHES.verifyInAwait, or a worker from before it ran

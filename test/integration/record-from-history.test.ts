@@ -1,0 +1,201 @@
+/**
+ * Red team of PATCHES.verifyInAwait (the await activity verifies; the record runs from history): worker processes
+ * killed while the await activity verifies, and while the last workflow task records. Real dev server, worker
+ * processes and simulator; the audit store is the worker's JSON Lines file.
+ */
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { mkdtempSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readAuditFile } from '../../activities/record';
+import { awaitOutcome, startSwitchover, switchoverProgress } from '../../client';
+import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import { PROJECT, uniqueId } from '../helpers/switchover-env';
+import { startTcpProxy } from '../helpers/outage';
+import { testConnection, type TestConnection } from '../helpers/temporal';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+
+jest.setTimeout(120_000);
+
+let sim: RunningSimulator;
+let temporal: TestConnection;
+let client: Client;
+let workerEnv: Record<string, string>;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator({ quiet: true });
+  temporal = await testConnection();
+  client = temporal.client;
+  const bundle = process.env.SWITCHOVER_TEST_WORKFLOW_BUNDLE;
+  if (!bundle) throw new Error('no workflow bundle from the global setup');
+  workerEnv = {
+    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
+    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    TEMPORAL_TASK_QUEUE: uniqueId('record-from-history'),
+    SWITCHOVER_CLOUD: 'simulator',
+    SWITCHOVER_SIMULATOR_URL: sim.url,
+    SWITCHOVER_AUTH_TOKEN: 'sim-token',
+    SWITCHOVER_REQUEST_TIMEOUT_MS: '5000',
+    SWITCHOVER_AUDIT_FILE: path.join(mkdtempSync(path.join(os.tmpdir(), 'rfh-audit-')), 'audit.jsonl'),
+    SWITCHOVER_WORKFLOW_BUNDLE: bundle,
+  };
+});
+
+afterEach(async () => {
+  sim.control.clearFaults();
+  sim.control.releaseHeld();
+  await Promise.all(workers.splice(0).map((w) => w.stop()));
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await temporal?.close();
+  await sim?.close();
+});
+
+async function worker(env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const started = await startWorkerProcess({ ...workerEnv, ...env });
+  workers.push(started);
+  return started;
+}
+
+async function until(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 40_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const records = async (runId: string) =>
+  (await readAuditFile(workerEnv.SWITCHOVER_AUDIT_FILE!)).filter((r) => r.runId === runId);
+
+/** Lines of the audit file that carry this run (the raw file: readers drop repeats). */
+async function rawRecordLines(runId: string): Promise<number> {
+  const text = await fs.readFile(workerEnv.SWITCHOVER_AUDIT_FILE!, 'utf8').catch(() => '');
+  return text.split('\n').filter((line) => line.includes(`"runId":${JSON.stringify(runId)}`)).length;
+}
+
+test('DRS: worker killed while the await activity verifies: the retry still attributes the switch (succeeded, one trigger)', async () => {
+  const jobId = uniqueId('drs');
+  sim.control.createDrsJob({ projectId: PROJECT, jobId, behaviour: { switchMs: 1500 } });
+  const switchVip = () => sim.control.requests({ method: 'POST', path: `/jobs/${jobId}/switch-vip$` });
+  const input = (mode: string) => ({
+    projectId: PROJECT,
+    jobId,
+    mode,
+    force: true,
+    reason: 'red team: a VIP switched before',
+    pollIntervalSeconds: 0.2,
+    maxPollIntervalSeconds: 1,
+    timeoutSeconds: 30,
+  });
+  const first = await worker();
+  // An earlier switch of this task: its VIP status reads SWITCH_VIP_COMPLETE before the next trigger, so only
+  // SWITCH_VIP_START seen after the trigger (a fact the await carries in its heartbeat) attributes the next end.
+  const earlier = await awaitOutcome(
+    await startSwitchover(client, 'drs', input('source'), { taskQueue: workerEnv.TEMPORAL_TASK_QUEUE }),
+  );
+  expect(earlier.status).toBe('succeeded');
+
+  const handle = await startSwitchover(client, 'drs', input('source'), {
+    taskQueue: workerEnv.TEMPORAL_TASK_QUEUE,
+  });
+  await until('the second trigger accepted', () => switchVip().length === 2);
+  // The verification's task-status read hangs (the await's polls read get-switch-vip-status only).
+  sim.control.addFault({
+    match: { method: 'POST', path: '/jobs/batch-status$' },
+    fault: { type: 'hold' },
+    times: -1,
+  });
+  await until('the await activity verifying', () => sim.control.heldCount() > 0);
+  // Wait until Temporal holds the heartbeat the verification sent (the SDK throttles to 0.8 x 20 s).
+  await until(
+    'a heartbeat from the verification',
+    async () => {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      const details = pending[0]?.heartbeatDetails?.payloads?.[0];
+      const decoded = details ? defaultPayloadConverter.fromPayload(details) : 'none yet';
+      return decoded === undefined || decoded === null;
+    },
+    30_000,
+  ).catch(() => undefined);
+  await first.kill();
+  sim.control.clearFaults();
+  sim.control.releaseHeld();
+
+  await worker();
+  const outcome = await awaitOutcome(handle);
+  expect(switchVip()).toHaveLength(2);
+  // The switch happened (SWITCH_VIP_COMPLETE after START, verified by the killed attempt): the retried attempt
+  // must reach the same verdict, not lose the START it saw and wait out the deadline as "not attributable".
+  expect({ status: outcome.status, message: outcome.message }).toMatchObject({ status: 'succeeded' });
+  const stored = await records(handle.firstExecutionRunId);
+  expect(stored).toHaveLength(1);
+  expect(stored[0]).toMatchObject({
+    status: outcome.status,
+    message: outcome.message,
+    finishedAt: outcome.finishedAt,
+  });
+});
+
+test('record written by the last workflow task of a killed worker, then the store refuses: the returned outcome is the stored one, one line', async () => {
+  const instanceId = uniqueId('redis');
+  sim.control.createDcsInstance({ projectId: PROJECT, instanceId });
+  const auditFile = workerEnv.SWITCHOVER_AUDIT_FILE!;
+  const lock = `${auditFile}.lock`;
+  const holdLock = async () => {
+    await fs.mkdir(path.dirname(auditFile), { recursive: true });
+    await fs.writeFile(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), token: 'test' }));
+  };
+  const [host, port] = process.env.TEMPORAL_ADDRESS!.split(':');
+  const proxy = await startTcpProxy({ host: host!, port: Number(port) });
+  try {
+    await holdLock();
+    const first = await worker({ TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}` });
+    const handle = await startSwitchover(
+      client,
+      'dcs',
+      { projectId: PROJECT, instanceId, pollIntervalSeconds: 0.2, maxPollIntervalSeconds: 1, timeoutSeconds: 60 },
+      { taskQueue: workerEnv.TEMPORAL_TASK_QUEUE },
+    );
+    await until(
+      'the record phase',
+      async () => (await switchoverProgress(handle).catch(() => undefined))?.phase === 'record',
+    );
+    // The last workflow task's record goes to the file, its completion never reaches Temporal.
+    proxy.downFor(10 * 60_000);
+    await fs.rm(lock);
+    await until('the killed worker wrote the record', async () => (await rawRecordLines(handle.firstExecutionRunId)) === 1);
+    await first.kill();
+    const written = (await records(handle.firstExecutionRunId))[0]!;
+
+    // The store is down for the next worker (another writer holds the lock past every attempt of the record
+    // wait): the local attempt and the activity fail; the outcome is handed off.
+    await holdLock();
+    await worker({ SWITCHOVER_RECORD_WAIT_SECONDS: '5' });
+    const outcome = await awaitOutcome(handle);
+    await fs.rm(lock, { force: true });
+    expect({ status: outcome.status, message: outcome.message, finishedAt: outcome.finishedAt }).toEqual({
+      status: written.status,
+      message: written.message,
+      finishedAt: written.finishedAt,
+    });
+    expect(outcome.status).toBe('succeeded');
+    // The hand-off lands once the store is back, and finds the record: still one line.
+    if (outcome.notRecorded) {
+      const recordHandle = client.workflow.getHandle(outcome.notRecorded.recordWorkflowId);
+      await recordHandle.result();
+    }
+    expect(await rawRecordLines(handle.firstExecutionRunId)).toBe(1);
+    expect(await records(handle.firstExecutionRunId)).toHaveLength(1);
+  } finally {
+    await proxy.close();
+  }
+});

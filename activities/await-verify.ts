@@ -1,8 +1,9 @@
 /**
  * Await, then verify, in one activity (PATCHES.verifyInAwait). The switch's end and its verification then reach the
  * workflow in one activity result: one round trip fewer, and every input of the outcome is in history before the
- * workflow records it (workflows/switchover.ts, `finish`). Both halves only read, so a retried attempt (a dead
- * worker) simply looks again.
+ * workflow records it (workflows/switchover.ts, `finish`). Both halves only read: an attempt retried after its
+ * worker died awaiting polls on from the await's heartbeat; one retried after it died verifying takes the await's
+ * report from its checkpoint (`VerifyingCheckpoint`) and verifies again.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { NON_RETRYABLE_CLOUD_FAILURES, type CloudError } from '../domain/failures';
@@ -30,10 +31,12 @@ type Verify<P, S> = (args: VerifyArgs<P, S>) => Promise<VerifyReport>;
  */
 export function awaitThenVerify<P, S>(awaitSwitch: Await<P, S>, verify: Verify<P, S>): Await<P, S> {
   return async function (args) {
-    const awaited = await awaitSwitch(args);
+    // A retried attempt whose predecessor died verifying: the await's report is its checkpoint; verify again.
+    const resumed = args.verify ? checkpointOf(Context.current().info.heartbeatDetails) : undefined;
+    const awaited = resumed ?? (await awaitSwitch(args));
     if (!args.verify) return awaited;
     const verification = needsVerification(awaited)
-      ? await verifyWithRetries(() =>
+      ? await verifyWithRetries(awaited, () =>
           verify({ params: args.params, preflight: args.preflight, receipt: args.receipt, awaited }),
         )
       : {};
@@ -41,10 +44,32 @@ export function awaitThenVerify<P, S>(awaitSwitch: Await<P, S>, verify: Verify<P
   };
 }
 
+/**
+ * The heartbeat details while verifying. The await's own details (its poll progress, with facts such as DRS's
+ * `sawSwitchStart` that attribute the end to this switch) would otherwise be overwritten by detail-less
+ * heartbeats, and a retried attempt would poll again without them (a DRS end then reads as not attributable).
+ */
+interface VerifyingCheckpoint {
+  verifying: AwaitReport;
+}
+
+function checkpointOf(details: unknown): AwaitReport | undefined {
+  const verifying = (details as Partial<VerifyingCheckpoint> | undefined)?.verifying;
+  return verifying && typeof verifying === 'object' ? verifying : undefined;
+}
+
 async function verifyWithRetries(
+  awaited: AwaitReport,
   verify: () => Promise<VerifyReport>,
 ): Promise<Pick<AwaitReport, 'verified' | 'verifyError'>> {
   const ctx = Context.current();
+  // Every heartbeat while verifying carries the checkpoint, the verify function's own included (they share the
+  // activity's context): the SDK sends the latest details, whoever heartbeated last.
+  const checkpoint: VerifyingCheckpoint = { verifying: awaited };
+  const heartbeat = ctx.heartbeat;
+  const context = ctx as { heartbeat: (details?: unknown) => void };
+  context.heartbeat = () => heartbeat(checkpoint);
+  ctx.heartbeat();
   const ticker = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     let delayMs = VERIFY_BACKOFF.firstMs;
@@ -61,6 +86,7 @@ async function verifyWithRetries(
     }
   } finally {
     clearInterval(ticker);
+    context.heartbeat = heartbeat;
   }
 }
 

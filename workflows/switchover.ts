@@ -592,6 +592,8 @@ function triggerRefused(run: Run<unknown>, cause: FailureCause): Ending {
 async function awaitPhase<State>(run: Run<State>): Promise<Ending | undefined> {
   const { params, progress } = run;
   enter(run, 'await');
+  // Workflow time of the task that schedules the await: in history once the await runs, so replay sees it too.
+  const awaitFrom = Date.now();
   const awaited = (run.awaited = await awaitWithDeadline(
     run.phases.await,
     {
@@ -603,7 +605,9 @@ async function awaitPhase<State>(run: Run<State>): Promise<Ending | undefined> {
     },
     run.compact,
   ));
-  run.endedAt = awaited.endedAt;
+  // The activity's clock, never before the await began by workflow time (a worker clock behind the server's, or
+  // time skipped in tests).
+  run.endedAt = awaited.endedAt === undefined ? undefined : Math.max(awaited.endedAt, awaitFrom);
   progress.polls = awaited.polls;
   progress.lastCloudStatus = awaited.lastCloudStatus;
   progress.jobId = awaited.jobId ?? progress.jobId;

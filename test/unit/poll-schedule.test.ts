@@ -40,22 +40,22 @@ describe('nextPollDelayMs', () => {
     expect(pollTimes(undefined, 60_000)).toEqual([0, 2000, 5000, 9500, 16250, 26375, 41563]);
   });
 
-  it('with a learned 60 s switch: one look at once, a quiet sleep, then 1 s polls around the end', () => {
+  it('with a learned 60 s switch: one look at once, a quiet sleep, then 0.9 s polls around the end', () => {
     const times = pollTimes(sixty, 63_000);
     const window = denseWindow(sixty, settings);
-    // margin: 5 % of 60 s (more than the 1 s lead and half the 2 s spread of earlier switches)
-    expect(window).toEqual({ fromMs: 56_000, untilMs: 64_000, intervalMs: 1_000 });
+    // margin: 6 % of 60 s (more than the 1 s lead and half the 2 s spread of earlier switches)
+    expect(window).toEqual({ fromMs: 55_400, untilMs: 64_600, intervalMs: 900 });
     expect(times[0]).toBe(0);
     expect(times[1]).toBe(window.fromMs);
-    // Dense part: consecutive polls 1 s apart from 57.8 s until past the latest plausible end.
+    // Dense part: consecutive polls 0.9 s apart from 55.4 s until past the latest plausible end.
     const dense = times.slice(1).filter((t) => t < window.untilMs);
-    for (let i = 1; i < dense.length; i++) expect(dense[i] - dense[i - 1]).toBe(1_000);
-    expect(dense.at(-1)! + 1_000).toBeGreaterThanOrEqual(61_000);
-    expect(times.length).toBeLessThan(pollTimes(undefined, 63_000).length + 3);
+    for (let i = 1; i < dense.length; i++) expect(dense[i] - dense[i - 1]).toBe(900);
+    expect(dense.at(-1)! + 900).toBeGreaterThanOrEqual(61_000);
+    expect(times.length).toBeLessThanOrEqual(pollTimes(undefined, 63_000).length + 3);
   });
 
   it('the first look waits for the dense window with history, and is immediate without', () => {
-    expect(firstPollDelayMs(150, settings, sixty)).toBe(56_000 - 150);
+    expect(firstPollDelayMs(150, settings, sixty)).toBe(55_400 - 150);
     expect(firstPollDelayMs(58_000, settings, sixty)).toBe(0);
     expect(firstPollDelayMs(150, settings)).toBe(0);
   });
@@ -86,15 +86,15 @@ describe('nextPollDelayMs', () => {
   });
 
   it('a short first interval (tests) shortens the dense one, within the poll budget', () => {
-    // (the budget: maxDensePolls, or a fixed 10 s poller's calls over the whole switch if more)
+    // (the budget: maxDensePolls, or a fixed 5 s poller's calls over the whole switch if more)
     const fast = { ...settings, firstIntervalMs: 200 };
-    // window 56-64 s = 8 s over at most 8 polls: 1 s, the budget rules
-    expect(denseWindow(sixty, fast).intervalMs).toBe(1_000);
+    // window 55.4-64.6 s = 9.2 s over at most 12 polls: 767 ms, the budget rules
+    expect(denseWindow(sixty, fast).intervalMs).toBe(767);
     const tight = { ...fast, maxDensePolls: 100 };
     expect(denseWindow(sixty, tight).intervalMs).toBe(200);
   });
 
-  it('a switch of minutes (DWS) gets at most the calls a fixed 10 s poller would spend on it', () => {
+  it("a switch of minutes (DWS): its window spends at most a fixed 5 s poller's calls, a 10 s poller's by its middle", () => {
     const eightMinutes: DurationEstimate = {
       basis: 'resource',
       samples: 3,
@@ -103,14 +103,20 @@ describe('nextPollDelayMs', () => {
       highMs: 490_000,
     };
     const window = denseWindow(eightMinutes, settings);
-    expect(window).toEqual({ fromMs: 446_000, untilMs: 514_000, intervalMs: Math.ceil(68_000 / 48) });
+    // margin 6 % of 8 min = 28.8 s; budget 480 s / 5 s = 96 polls over 77.6 s: the dense interval rules
+    expect(window).toEqual({ fromMs: 441_200, untilMs: 518_800, intervalMs: 900 });
     const inWindow = pollTimes(eightMinutes, 600_000).filter((t) => t >= window.fromMs && t < window.untilMs);
-    expect(inWindow.length).toBeLessThanOrEqual(48);
+    expect(inWindow.length).toBeLessThanOrEqual(96);
+    // A switch ending at its expected time costs no more than the fixed 10 s poller (about half the window).
+    const fixed10 = { ...settings, firstIntervalMs: 10_000, maxIntervalMs: 10_000 };
+    expect(simulateSchedule(480_000, settings, eightMinutes).polls).toBeLessThanOrEqual(
+      simulateSchedule(480_000, fixed10).polls,
+    );
   });
 
   it('resumes the same schedule from the elapsed time alone (a retried attempt on another worker)', () => {
     const a = nextPollDelayMs({ elapsedMs: 30_000, backoffIntervalMs: 2_000 }, settings, sixty);
-    expect(a).toBe(56_000 - 30_000);
+    expect(a).toBe(55_400 - 30_000);
   });
 });
 

@@ -19,7 +19,7 @@ describe('loadWorkerConfig: worker tuning', () => {
     // A sleeping await holds an activity slot for the whole switch: 1000 in flight must not exhaust them.
     expect(config.tuning.maxConcurrentActivityTaskExecutions).toBeGreaterThanOrEqual(1000);
     expect(config.tuning.maxCachedWorkflows).toBeGreaterThan(0);
-    expect(config.polling).toEqual({ learned: true, denseIntervalMs: 1000, maxDensePolls: 8 });
+    expect(config.polling).toEqual({ learned: true, denseIntervalMs: 900, maxDensePolls: 12 });
     expect(config.describe()).toContain('2000 activity slots');
     expect(config.describe()).toContain('learned polling on');
   });

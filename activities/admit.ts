@@ -1,6 +1,9 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { SWITCHOVER_DEFINITIONS } from '../domain/catalog';
-import type { SwitchoverKind } from '../domain/kinds';
+import { workflowIdProblem, type SwitchoverKind } from '../domain/kinds';
+import { INVALID_INPUT, type CloudError } from '../domain/failures';
+import type { PreflightReport } from '../domain/reports';
+import { failureReport, isRetryable } from './http/failures';
 import type { PolicyAnswer, PolicyQuestion } from './safety';
 
 export interface AdmitQuestion {
@@ -10,6 +13,8 @@ export interface AdmitQuestion {
   runId: string;
   /** The local activity's retry limit: the last attempt answers with the policy's error instead of throwing. */
   maxAttempts: number;
+  /** Run the service's preflight too, once the policy is read (PATCHES.verifyInAwait). */
+  preflight?: boolean;
 }
 
 export interface Admission {
@@ -18,15 +23,21 @@ export interface Admission {
   policy?: PolicyAnswer;
   /** Why the policy could not be read, after every attempt (the run is then rejected: no switch unchecked). */
   policyError?: string;
+  /** With `preflight`, when the policy was read: the service's preflight report, or why it could not be made. */
+  preflight?: PreflightReport<unknown>;
+  preflightError?: { message: string; cloudError?: CloudError };
 }
 
 /**
- * The compact skeleton's first local activity: the input checked (INVALID_INPUT, never retried) and the safety
- * policy read, in one marker. A run scheduled for later reads its policy at that time instead.
+ * The compact skeleton's first local activity: the input checked (INVALID_INPUT, never retried), the safety policy
+ * read and, when asked, the service's preflight made, in one marker (all of it only reads). A run scheduled for
+ * later reads its policy and makes its preflight at that time instead.
  */
 export function createAdmitActivities(deps: {
   validate: (args: { kind: SwitchoverKind; input: unknown }) => Promise<unknown>;
   policy: (question: PolicyQuestion) => Promise<PolicyAnswer>;
+  /** The service's preflight activity for `kind`. */
+  preflight?: (kind: SwitchoverKind, params: unknown) => Promise<PreflightReport<unknown>>;
   now?: () => number;
 }) {
   const now = deps.now ?? Date.now;
@@ -37,24 +48,31 @@ export function createAdmitActivities(deps: {
       workflowId,
       runId,
       maxAttempts,
+      preflight,
     }: AdmitQuestion): Promise<Admission> {
       const params = await deps.validate({ kind, input });
       const { projectId, notBefore } = params as { projectId: string; notBefore?: string };
-      if (notBefore && Date.parse(notBefore) > now()) return { params };
       const resourceOf = SWITCHOVER_DEFINITIONS[kind].resourceOf as (p: unknown) => string;
+      // Before any read: a run under another workflow ID fails without a cloud call (the workflow says so too).
+      const idProblem = workflowIdProblem(kind, projectId, resourceOf(params), workflowId);
+      if (idProblem) throw ApplicationFailure.nonRetryable(idProblem, INVALID_INPUT);
+      if (notBefore && Date.parse(notBefore) > now()) return { params };
+      const lastAttempt = Context.current().info.attempt >= maxAttempts;
+      let policy: PolicyAnswer;
       try {
-        const policy = await deps.policy({
-          kind,
-          projectId,
-          resourceId: resourceOf(params),
-          workflowId,
-          runId,
-        });
-        return { params, policy };
+        policy = await deps.policy({ kind, projectId, resourceId: resourceOf(params), workflowId, runId });
       } catch (error) {
         // Retried like any read; the last attempt keeps the params and says why (the run ends rejected).
-        if (Context.current().info.attempt < maxAttempts) throw error;
+        if (!lastAttempt) throw error;
         return { params, policyError: error instanceof Error ? error.message : String(error) };
+      }
+      if (!preflight || !deps.preflight) return { params, policy };
+      try {
+        return { params, policy, preflight: await deps.preflight(kind, params) };
+      } catch (error) {
+        // The same: retried (the whole admission: it only reads), a permanent answer or the last attempt says why.
+        if (!lastAttempt && isRetryable(error)) throw error;
+        return { params, policy, preflightError: failureReport(error) };
       }
     },
   };

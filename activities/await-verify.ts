@@ -5,8 +5,8 @@
  * worker died awaiting polls on from the await's heartbeat; one retried after it died verifying takes the await's
  * report from its checkpoint (`VerifyingCheckpoint`) and verifies again.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { NON_RETRYABLE_CLOUD_FAILURES, type CloudError } from '../domain/failures';
+import { Context } from '@temporalio/activity';
+import { failureReport, isRetryable } from './http/failures';
 import {
   needsVerification,
   type AwaitArgs,
@@ -78,7 +78,7 @@ async function verifyWithRetries(
         return { verified: await verify() };
       } catch (error) {
         if (ctx.cancellationSignal.aborted) throw error;
-        if (attempt >= VERIFY_ATTEMPTS || !retryable(error)) return { verifyError: describe(error) };
+        if (attempt >= VERIFY_ATTEMPTS || !isRetryable(error)) return { verifyError: failureReport(error) };
         ctx.log.warn('verification attempt failed; trying again', { attempt, error: String(error) });
         await ctx.sleep(delayMs);
         delayMs = Math.min(VERIFY_BACKOFF.maxMs, delayMs * 2);
@@ -88,20 +88,4 @@ async function verifyWithRetries(
     clearInterval(ticker);
     context.heartbeat = heartbeat;
   }
-}
-
-function retryable(error: unknown): boolean {
-  if (!(error instanceof ApplicationFailure)) return true;
-  return (
-    !error.nonRetryable && !(NON_RETRYABLE_CLOUD_FAILURES as readonly string[]).includes(error.type ?? '')
-  );
-}
-
-function describe(error: unknown): { message: string; cloudError?: CloudError } {
-  const detail =
-    error instanceof ApplicationFailure ? (error.details?.[0] as CloudError | undefined) : undefined;
-  return {
-    message: error instanceof Error ? error.message : String(error),
-    ...(detail && typeof detail.message === 'string' ? { cloudError: detail } : {}),
-  };
 }

@@ -5,7 +5,7 @@ import { SWITCHOVER_KINDS, type SwitchoverKind } from '../domain/kinds';
 import { createServiceActivities } from '../services/runtime';
 import type { CloudRateLimiter } from './http/rate-limit';
 import type { SwitchoverOutcome } from '../domain/outcome';
-import type { AwaitArgs, AwaitReport, VerifyArgs, VerifyReport } from '../domain/reports';
+import type { AwaitArgs, AwaitReport, PreflightReport, VerifyArgs, VerifyReport } from '../domain/reports';
 import { awaitThenVerify } from './await-verify';
 import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
 import { createNotifyActivities, type NotifyDeps } from './notify';
@@ -133,6 +133,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createAdmitActivities({
       validate: validate.validateSwitchoverInput,
       policy: safety.switchoverPolicy,
+      preflight: (kind, params) => {
+        const table = services as unknown as Record<string, (p: unknown) => Promise<PreflightReport>>;
+        return table[SWITCHOVER_DEFINITIONS[kind].phases.preflight]!(params);
+      },
     }),
   };
 }

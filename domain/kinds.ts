@@ -20,4 +20,17 @@ export function switchoverWorkflowId(kind: SwitchoverKind, projectId: string, re
   return `${kind}:${projectId}:${resourceId}`;
 }
 
+/** Why a run under `workflowId` must not go on (the ID is the per-resource lock), or undefined when it is its own. */
+export function workflowIdProblem(
+  kind: SwitchoverKind,
+  projectId: string,
+  resourceId: string,
+  workflowId: string,
+): string | undefined {
+  const expected = switchoverWorkflowId(kind, projectId, resourceId);
+  return workflowId === expected
+    ? undefined
+    : `workflow ID must be '${expected}' (one switchover per resource at a time), got '${workflowId}'`;
+}
+
 export const DEFAULT_TASK_QUEUE = 'switchover';

@@ -9,6 +9,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   type ActivityOptions,
   type LocalActivityOptions,
   defineQuery,
@@ -26,7 +27,7 @@ import type { z } from 'zod';
 import type { SwitchoverDefinition } from '../domain/catalog';
 import { CloudFailure, INVALID_INPUT, SWITCHOVER_NOT_SUCCEEDED, type CloudError } from '../domain/failures';
 import type { commonSwitchoverFields } from '../domain/inputs';
-import { switchoverWorkflowId } from '../domain/kinds';
+import { workflowIdProblem } from '../domain/kinds';
 import { InputValidationError, parseInput } from '../domain/parse-input';
 import type { ApprovalDecision, OutcomeStatus, SwitchoverOutcome } from '../domain/outcome';
 import type { Phase } from '../domain/phases';
@@ -84,9 +85,10 @@ export const PATCHES = {
   /**
    * The compact skeleton with verification inside the await activity (activities/await-verify.ts): every input of
    * the outcome, its finish time included, is then in history when the await activity's result is, so the record
-   * runs as a local activity in the last workflow task (24 history events, 3 workflow tasks, 2 activity tasks for a
-   * plain run). A lost workflow task replays to the same outcome, so the record written by a lost attempt and the
-   * one returned cannot differ. Implies compactHistory (runs on it never call it).
+   * runs as a local activity in the last workflow task. A lost workflow task replays to the same outcome, so the
+   * record written by a lost attempt and the one returned cannot differ. The admission makes the preflight too
+   * (one local activity: validation, policy, preflight). 23 history events, 3 workflow tasks, 2 activity tasks
+   * for a plain run. Implies compactHistory (runs on it never call it).
    */
   verifyInAwait: 'switchover-verify-in-await',
 } as const;
@@ -242,6 +244,8 @@ interface Run<State> {
   policy?: PolicyAnswer;
   /** The compact skeleton's admission could not read the policy (every attempt failed). */
   policyError?: string;
+  /** The admission's preflight (PATCHES.verifyInAwait) could not be made. */
+  preflightError?: { message: string; cloudError?: CloudError };
   preflight?: PreflightReport<State>;
   approval?: ApprovalDecision;
   /** Epoch ms when the switch must have resolved; set when the trigger phase starts. */
@@ -272,6 +276,7 @@ export async function runSwitchover<Schema extends z.ZodType, State>(
       (await waitForSchedule(run)) ??
       (await preflightPhase(run)) ??
       (await approvalPhase(run)) ??
+      takeCancellation(run) ??
       markTriggering(run) ??
       (await triggerPhase(run)) ??
       (await awaitPhase(run)) ??
@@ -296,19 +301,14 @@ async function beginRun<Schema extends z.ZodType, State>(
   const verifyInAwait = patched(PATCHES.verifyInAwait);
   const compact = verifyInAwait || patched(PATCHES.compactHistory);
   // A cancellation during the admission is taken after it (the run then has its params and ends `cancelled`).
-  const admission = compact
-    ? await CancellationScope.nonCancellable(() => admit(spec, info))
+  const admission: Admission = compact
+    ? await CancellationScope.nonCancellable(() => admit(spec, info, verifyInAwait))
     : { params: await validatedParams(spec) };
   const params = admission.params as CommonParams;
   const resourceId = spec.service.resourceOf(params as z.output<Schema>);
-  const expectedId = switchoverWorkflowId(spec.service.kind, params.projectId, resourceId);
-  if (info.workflowId !== expectedId) {
-    // The workflow ID is the per-resource lock; a run under another ID would bypass it.
-    throw ApplicationFailure.nonRetryable(
-      `workflow ID must be '${expectedId}' (one switchover per resource at a time), got '${info.workflowId}'`,
-      INVALID_INPUT,
-    );
-  }
+  // The workflow ID is the per-resource lock; a run under another ID would bypass it.
+  const idProblem = workflowIdProblem(spec.service.kind, params.projectId, resourceId, info.workflowId);
+  if (idProblem) throw ApplicationFailure.nonRetryable(idProblem, INVALID_INPUT);
   const identity = [
     { key: SA_KIND, value: spec.service.kind },
     { key: SA_PROJECT, value: params.projectId },
@@ -337,6 +337,8 @@ async function beginRun<Schema extends z.ZodType, State>(
     verifyInAwait,
     policy: admission.policy,
     policyError: admission.policyError,
+    preflight: admission.preflight as PreflightReport<State> | undefined,
+    preflightError: admission.preflightError,
     triggered: false,
     facts: {},
   };
@@ -377,18 +379,20 @@ async function validatedParams<Schema extends z.ZodType, State>(
 async function admit<Schema extends z.ZodType, State>(
   spec: SwitchoverSpec<Schema, State>,
   info: { workflowId: string; runId: string },
+  preflight: boolean,
 ): Promise<Admission> {
   try {
     return await localActivities({
       ...LOCAL_READ,
       retry: { ...LOCAL_READ.retry, nonRetryableErrorTypes: [INVALID_INPUT] },
-      summary: 'validate the input; policy: cooldown and approval',
+      summary: `validate the input; policy: cooldown and approval${preflight ? '; preflight checks' : ''}`,
     }).admitSwitchover({
       kind: spec.service.kind,
       input: spec.input,
       workflowId: info.workflowId,
       runId: info.runId,
       maxAttempts: LOCAL_READ.retry!.maximumAttempts!,
+      ...(preflight ? { preflight } : {}),
     });
   } catch (error) {
     throw invalidInputOr(error);
@@ -399,6 +403,18 @@ async function admit<Schema extends z.ZodType, State>(
 function invalidInputOr(error: unknown): unknown {
   const cause = failureCause(error);
   return cause.type === INVALID_INPUT ? ApplicationFailure.nonRetryable(cause.message, INVALID_INPUT) : error;
+}
+
+/**
+ * A cancellation requested before the trigger is taken here, so it ends the run `cancelled`, nothing sent. With
+ * PATCHES.verifyInAwait nothing between the admission (not cancellable) and the trigger waits: no cancellable
+ * call would take it first, and the trigger's own scheduling, in a cancelled scope, would count as may-have-sent.
+ */
+function takeCancellation(run: Run<unknown>): undefined {
+  if (run.verifyInAwait && CancellationScope.current().consideredCancelled) {
+    throw new CancelledFailure('cancelled before the trigger');
+  }
+  return undefined;
 }
 
 /**
@@ -436,6 +452,10 @@ async function preflightPhase<State>(run: Run<State>): Promise<Ending | undefine
   let preflight: PreflightReport<State>;
   try {
     if (run.policyError) throw new Error(`cannot read the safety policy: ${run.policyError}`);
+    if (run.preflightError) {
+      const { message, cloudError } = run.preflightError;
+      return { status: 'rejected', message: `preflight failed: ${message}`, cloudError };
+    }
     const summary = `policy: cooldown and approval for ${label}`;
     policy = run.policy ??= await (
       run.compact ? localActivities({ ...LOCAL_READ, summary }) : activities({ ...READ_PHASE, summary })
@@ -447,7 +467,8 @@ async function preflightPhase<State>(run: Run<State>): Promise<Ending | undefine
       runId: run.runId,
     });
     const check = `preflight: check ${label}`;
-    preflight = run.preflight = await (
+    // Made by the admission (PATCHES.verifyInAwait) unless the run was scheduled for later.
+    preflight = run.preflight ??= await (
       run.compact
         ? localPhaseActivity<CommonParams, PreflightReport<State>>(run.phases.preflight, {
             ...LOCAL_READ,

@@ -68,3 +68,20 @@ export function failureTypeForStatus(status: number, code?: string): CloudFailur
   if (status >= 500) return CloudFailure.Server;
   return CloudFailure.Permanent;
 }
+
+/** Worth another attempt: anything but a non-retryable failure or a permanent cloud answer. */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof ApplicationFailure)) return true;
+  return (
+    !error.nonRetryable && !(NON_RETRYABLE_CLOUD_FAILURES as readonly string[]).includes(error.type ?? '')
+  );
+}
+
+/** A failure as data for a report (an activity that answers with it instead of failing): message and cloud error. */
+export function failureReport(error: unknown): { message: string; cloudError?: CloudError } {
+  const cloudError = error instanceof ApplicationFailure ? cloudErrorOf(error) : undefined;
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    ...(cloudError ? { cloudError } : {}),
+  };
+}

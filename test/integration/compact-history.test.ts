@@ -1,7 +1,7 @@
 /**
- * The compact skeleton (PATCHES.compactHistory, now PATCHES.verifyInAwait): a switchover's history stays at 24
+ * The compact skeleton (PATCHES.compactHistory, now PATCHES.verifyInAwait): a switchover's history stays at 23
  * events whatever the number of polls, with the phases still visible (trigger and await-then-verify as activities;
- * validation with the policy, preflight and the record as local-activity markers), and the start's search
+ * validation with the policy and preflight, and the record, as local-activity markers), and the start's search
  * attributes are not upserted again; a cancellation that is waiting when the run starts ends it `cancelled`,
  * recorded.
  * Real dev server, worker and simulator; counted from the run's own history.
@@ -57,7 +57,7 @@ async function historyOf(workflowId: string) {
 }
 
 describe('compact history', () => {
-  test('a DCS swap polled many times: 24 events, 3 workflow tasks, no timer, the phases still visible', async () => {
+  test('a DCS swap polled many times: 23 events, 3 workflow tasks, no timer, the phases still visible', async () => {
     const instanceId = uniqueId('redis');
     // A 3 s job polled every 0.2 s: ~15 polls, all inside the one await activity.
     env.sim.control.createDcsInstance({
@@ -77,15 +77,15 @@ describe('compact history', () => {
     const h = await historyOf(outcome.workflowId);
     const { phases } = SWITCHOVER_DEFINITIONS.dcs;
     expect(h.activities).toEqual([phases.trigger, phases.await]);
-    // The newest patch only; validation with the policy, preflight and the record as local activities.
-    expect(h.markers.filter((m) => m === 'core_local_activity')).toHaveLength(3);
+    // The newest patch only; the admission (validation, policy, preflight) and the record as local activities.
+    expect(h.markers.filter((m) => m === 'core_local_activity')).toHaveLength(2);
     expect(h.patches).toEqual([PATCHES.verifyInAwait]);
     expect(h.timers).toBe(0);
     // TemporalChangeVersion (the patch), SwitchoverTriggered before the trigger, SwitchoverOutcome at the end;
     // SwitchoverKind/Project/Resource came with the start.
     expect(h.upserts).toBe(3);
     expect(h.workflowTasks).toBe(3);
-    expect(h.length).toBe(24);
+    expect(h.length).toBe(23);
     // The audit store holds the one record, and it is what the run returned.
     const records = (await env.audit.list({ resource: instanceId })).filter((o) => o.runId === outcome.runId);
     expect(records).toEqual([
@@ -93,7 +93,7 @@ describe('compact history', () => {
     ]);
   });
 
-  test.each(SWITCHOVER_KINDS)('%s: a plain successful run stays within 24 events', async (kind) => {
+  test.each(SWITCHOVER_KINDS)('%s: a plain successful run stays within 23 events', async (kind) => {
     const id = uniqueId(kind);
     const input =
       kind === 'dcs'
@@ -109,7 +109,7 @@ describe('compact history', () => {
             { jobId: id, mode: 'target' });
     const outcome = await env.run(kind, { projectId: PROJECT, ...FAST, ...input });
     expect(outcome.status).toBe('succeeded');
-    expect((await historyOf(outcome.workflowId)).length).toBeLessThanOrEqual(24);
+    expect((await historyOf(outcome.workflowId)).length).toBeLessThanOrEqual(23);
   });
 
   test('started by type name without search attributes, the run sets its identity itself', async () => {

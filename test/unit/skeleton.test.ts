@@ -130,7 +130,15 @@ function stubActivities(): Record<string, (...args: never[]) => Promise<unknown>
     },
     // Input validation is pure (no I/O): the real one, as the workflow runs it (a local activity).
     ...validate,
-    ...createAdmitActivities({ validate: validate.validateSwitchoverInput, policy: switchoverPolicy }),
+    ...createAdmitActivities({
+      validate: validate.validateSwitchoverInput,
+      policy: switchoverPolicy,
+      // As the worker does: the service's preflight activity, here its stub (registered below).
+      preflight: (kind, params) =>
+        activities[SWITCHOVER_DEFINITIONS[kind].phases.preflight]!(params as never) as Promise<
+          PreflightReport<unknown>
+        >,
+    }),
   };
   for (const kind of SWITCHOVER_KINDS) {
     const names = SWITCHOVER_DEFINITIONS[kind].phases;

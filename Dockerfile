@@ -19,7 +19,10 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
+# The heap bounded: 311 MB peak with 1,000 switchovers in flight instead of 447-518 MB, for 9 % more CPU (README,
+# Performance). Raise --max-old-space-size for a larger SWITCHOVER_MAX_CACHED_WORKFLOWS or more in flight.
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=2" \
     SWITCHOVER_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     SWITCHOVER_AUDIT_FILE=/data/audit.jsonl
 WORKDIR /app

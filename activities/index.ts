@@ -7,6 +7,7 @@ import type { CloudRateLimiter } from './http/rate-limit';
 import type { SwitchoverOutcome } from '../domain/outcome';
 import type { AwaitArgs, AwaitReport, PreflightReport, VerifyArgs, VerifyReport } from '../domain/reports';
 import { awaitThenVerify } from './await-verify';
+import { withRunCancelCheck, type RunCancelRequested } from './trigger';
 import { createRecordActivities, type AuditAppendResult, type AuditStore } from './audit';
 import { createNotifyActivities, type NotifyDeps } from './notify';
 import { createValidateActivities } from './validate';
@@ -46,6 +47,8 @@ export interface ActivityDeps {
     resource: { kind: SwitchoverKind; projectId: string; resourceId: string },
     since: Date,
   ) => Promise<RecentSwitch[]>;
+  /** Asked right before each trigger sends (Temporal, see ./visibility): a cancelled run sends nothing. */
+  runCancelRequested?: RunCancelRequested;
   /** How long a switchover waits for the audit store before returning its outcome flagged not recorded. */
   recordWaitSeconds?: number;
   /** Observes each failed recordOutcome attempt (metrics: an audit store that does not take outcomes). */
@@ -110,6 +113,13 @@ export function createActivities(deps: ActivityDeps) {
     const { await: name, verify } = SWITCHOVER_DEFINITIONS[kind].phases;
     const table = services as unknown as Record<string, AwaitActivity>;
     table[name] = awaitThenVerify(learning(kind, table[name]!), table[verify] as unknown as VerifyActivity);
+    const check = deps.runCancelRequested;
+    if (check) {
+      const triggers = services as unknown as Record<string, (args: unknown) => Promise<unknown>>;
+      const trigger = triggers[SWITCHOVER_DEFINITIONS[kind].phases.trigger]!;
+      triggers[SWITCHOVER_DEFINITIONS[kind].phases.trigger] = (args) =>
+        withRunCancelCheck(check, () => trigger(args));
+    }
   }
   const validate = createValidateActivities();
   const safety = createSafetyActivities({

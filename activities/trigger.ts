@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { CloudFailure, DEFINITELY_NOT_SENT } from '../domain/failures';
@@ -72,6 +73,35 @@ export interface TriggerAttemptArgs {
   ambiguousSince?: number;
 }
 
+/** Whether the server holds a cancellation request for this workflow run (its own state, not the history's). */
+export type RunCancelRequested = (run: {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+}) => Promise<boolean>;
+
+const cancelCheck = new AsyncLocalStorage<RunCancelRequested>();
+
+/**
+ * Runs a trigger activity with the server asked, right before the send, whether its run was cancelled. A
+ * cancellation accepted while the workflow task that scheduled the trigger was in flight (the admission's preflight
+ * runs inside it) reaches the workflow only in the next task, and the activity only with a heartbeat's answer:
+ * both can come after the send. The server's own state has it at once.
+ */
+export function withRunCancelCheck<T>(check: RunCancelRequested, work: () => Promise<T>): Promise<T> {
+  return cancelCheck.run(check, work);
+}
+
+/** Refuses to send (CancelledFailure: reported not sent) when the run's cancellation was requested. */
+async function refuseIfRunCancelled(): Promise<void> {
+  const check = cancelCheck.getStore();
+  const { workflowNamespace, workflowExecution } = Context.current().info;
+  if (!check || !workflowNamespace || !workflowExecution) return;
+  if (await check({ namespace: workflowNamespace, ...workflowExecution })) {
+    throw new CancelledFailure('the run was cancelled before sending');
+  }
+}
+
 /** Heartbeats while an attempt runs: how the activity learns of a cancellation, and the server of a dead worker. */
 const HEARTBEAT_EVERY_MS = 1_000;
 const DEFAULT_LOOK_INTERVAL_MS = 2_000;
@@ -126,6 +156,8 @@ async function lookThenSend<Seen>(
     }
     seen = look.seen;
     hooks.checkBeforeSend?.(seen);
+    // A failed check (Temporal unreachable) is not sent either: the workflow tries again after a backoff.
+    await refuseIfRunCancelled();
     ensureTimeToSend(requestTimeoutMs, now);
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure('cancelled before sending');
   } catch (error) {

@@ -9,6 +9,18 @@ import type { SwitchoverKind } from '../domain/kinds';
 import type { RecentSwitch } from './safety';
 
 type WorkflowService = Pick<temporal.api.workflowservice.v1.WorkflowService, 'listWorkflowExecutions'>;
+type DescribeService = Pick<temporal.api.workflowservice.v1.WorkflowService, 'describeWorkflowExecution'>;
+
+/** `RunCancelRequested` for the trigger (activities/trigger.ts), over the worker's own connection. */
+export function runCancelRequested(workflowService: DescribeService) {
+  return async (run: { namespace: string; workflowId: string; runId: string }): Promise<boolean> => {
+    const described = await workflowService.describeWorkflowExecution({
+      namespace: run.namespace,
+      execution: { workflowId: run.workflowId, runId: run.runId },
+    });
+    return described.workflowExtendedInfo?.cancelRequested === true;
+  };
+}
 
 /** Values are cloud IDs (letters, digits, `-`, `_`), validated before any call; quoted all the same. */
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

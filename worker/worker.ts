@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { openAuditStore, type AuditStore } from '../activities/audit';
-import { visibilityTriggeredRuns } from '../activities/visibility';
+import { runCancelRequested, visibilityTriggeredRuns } from '../activities/visibility';
 import { createRateLimiter, type CloudRateLimiter } from '../activities/http/rate-limit';
 import type { WorkerConfig } from './config';
 import type { SwitchoverMetrics } from './metrics';
@@ -78,6 +78,7 @@ export async function createSwitchoverWorker(options: SwitchoverWorkerOptions): 
           options.connection.workflowService,
           config.temporal.namespace,
         ),
+        runCancelRequested: runCancelRequested(options.connection.workflowService),
         recordWaitSeconds: config.recordWaitSeconds,
         rateLimiter,
         learnedPolling: config.polling.learned,

@@ -29,6 +29,30 @@ export interface Admission {
 }
 
 /**
+ * The part of an attempt left for answering: a read still running by then fails the attempt (retried; the last one
+ * answers with why) instead of timing out, which would fail the run without an outcome.
+ */
+const ANSWER_MARGIN_MS = 3_000;
+
+/** `work`, or an error naming `what` once `untilMs` (epoch) has passed; unbounded when the attempt has no room. */
+async function bounded<T>(work: Promise<T>, untilMs: number, what: string): Promise<T> {
+  const waitMs = untilMs - Date.now();
+  if (!(waitMs > 0)) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${Math.round(waitMs / 1000)} s`)),
+      waitMs,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The compact skeleton's first local activity: the input checked (INVALID_INPUT, never retried), the safety policy
  * read and, when asked, the service's preflight made, in one marker (all of it only reads). A run scheduled for
  * later reads its policy and makes its preflight at that time instead.
@@ -50,6 +74,7 @@ export function createAdmitActivities(deps: {
       maxAttempts,
       preflight,
     }: AdmitQuestion): Promise<Admission> {
+      const startedAt = Date.now();
       const params = await deps.validate({ kind, input });
       const { projectId, notBefore } = params as { projectId: string; notBefore?: string };
       const resourceOf = SWITCHOVER_DEFINITIONS[kind].resourceOf as (p: unknown) => string;
@@ -57,10 +82,16 @@ export function createAdmitActivities(deps: {
       const idProblem = workflowIdProblem(kind, projectId, resourceOf(params), workflowId);
       if (idProblem) throw ApplicationFailure.nonRetryable(idProblem, INVALID_INPUT);
       if (notBefore && Date.parse(notBefore) > now()) return { params };
-      const lastAttempt = Context.current().info.attempt >= maxAttempts;
+      const { attempt, startToCloseTimeoutMs } = Context.current().info;
+      const lastAttempt = attempt >= maxAttempts;
+      const answerBy = startedAt + startToCloseTimeoutMs - ANSWER_MARGIN_MS;
       let policy: PolicyAnswer;
       try {
-        policy = await deps.policy({ kind, projectId, resourceId: resourceOf(params), workflowId, runId });
+        policy = await bounded(
+          deps.policy({ kind, projectId, resourceId: resourceOf(params), workflowId, runId }),
+          answerBy,
+          'the safety policy',
+        );
       } catch (error) {
         // Retried like any read; the last attempt keeps the params and says why (the run ends rejected).
         if (!lastAttempt) throw error;
@@ -68,7 +99,11 @@ export function createAdmitActivities(deps: {
       }
       if (!preflight || !deps.preflight) return { params, policy };
       try {
-        return { params, policy, preflight: await deps.preflight(kind, params) };
+        return {
+          params,
+          policy,
+          preflight: await bounded(deps.preflight(kind, params), answerBy, 'the preflight checks'),
+        };
       } catch (error) {
         // The same: retried (the whole admission: it only reads), a permanent answer or the last attempt says why.
         if (!lastAttempt && isRetryable(error)) throw error;

@@ -13,8 +13,11 @@ import type { PolicyAnswer } from '../../activities/safety';
 const PROJECT = 'a4d31cb63d724fdc8ec96e3a41e47f71';
 const ANSWER: PolicyAnswer = { cooldownMinutes: 10, approvalRequired: false, notificationsEnabled: false };
 
-function inActivity<T>(fn: () => Promise<T>, attempt = 1): Promise<T> {
-  return new MockActivityEnvironment({ attempt }, { logger: new DefaultLogger('ERROR') }).run(fn);
+function inActivity<T>(fn: () => Promise<T>, attempt = 1, startToCloseTimeoutMs = 30_000): Promise<T> {
+  return new MockActivityEnvironment(
+    { attempt, startToCloseTimeoutMs },
+    { logger: new DefaultLogger('ERROR') },
+  ).run(fn);
 }
 
 describe('admitSwitchover', () => {
@@ -112,6 +115,18 @@ describe('admitSwitchover with the preflight (PATCHES.verifyInAwait)', () => {
     const later = await inActivity(() => admitSwitchover(question({ notBefore: '2026-12-01T11:00:00Z' })));
     expect(later.preflight).toBeUndefined();
     expect(calls).toHaveLength(before);
+  });
+
+  test('a preflight that hangs fails the attempt before its timeout would; the last attempt answers with why', async () => {
+    preflight = () => new Promise(() => undefined);
+    // 3.5 s attempts leave 0.5 s to the reads (3 s to answer).
+    await expect(inActivity(() => admitSwitchover(question()), 2, 3_500)).rejects.toThrow(
+      /the preflight checks did not answer within 1 s/,
+    );
+    const last = await inActivity(() => admitSwitchover(question()), 3, 3_500);
+    expect(last.preflightError?.message).toMatch(/the preflight checks did not answer/);
+    expect(last.policy).toEqual(ANSWER);
+    preflight = async () => report;
   });
 
   test('a run under another workflow ID fails before the policy and the preflight are asked', async () => {

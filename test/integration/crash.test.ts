@@ -6,71 +6,28 @@
  * record-from-history.test.ts.
  */
 import type { Client } from '@temporalio/client';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { readAuditFile } from '../../activities/record';
 import { awaitOutcome, startSwitchover, switchoverProgress } from '../../client';
-import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import type { RunningSimulator } from '../../simulator/server';
 import { PROJECT, uniqueId } from '../helpers/switchover-env';
-import { testConnection, type TestConnection } from '../helpers/temporal';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { createCrashEnv, until, type CrashEnv } from '../helpers/crash-env';
 
 jest.setTimeout(180_000);
 
+let env: CrashEnv;
 let sim: RunningSimulator;
-let temporal: TestConnection;
 let client: Client;
 let workerEnv: Record<string, string>;
-const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  sim = await startSimulator({ quiet: true });
-  temporal = await testConnection();
-  client = temporal.client;
-  const bundle = process.env.SWITCHOVER_TEST_WORKFLOW_BUNDLE;
-  if (!bundle) throw new Error('no workflow bundle from the global setup');
-  workerEnv = {
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
-    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    TEMPORAL_TASK_QUEUE: uniqueId('crash-test'),
-    SWITCHOVER_CLOUD: 'simulator',
-    SWITCHOVER_SIMULATOR_URL: sim.url,
-    SWITCHOVER_AUTH_TOKEN: 'sim-token',
-    SWITCHOVER_REQUEST_TIMEOUT_MS: '5000',
-    SWITCHOVER_AUDIT_FILE: path.join(mkdtempSync(path.join(os.tmpdir(), 'crash-audit-')), 'audit.jsonl'),
-    SWITCHOVER_WORKFLOW_BUNDLE: bundle,
-  };
+  env = await createCrashEnv('crash-test');
+  ({ sim, client, workerEnv } = env);
 });
 
-// Every test starts its own workers: one left from an earlier test would pick up the activity meant to be killed.
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.stop()));
-});
+afterEach(() => env.afterEachTest());
 
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await temporal?.close();
-  await sim?.close();
-});
+afterAll(() => env?.close());
 
-async function worker(): Promise<WorkerProcess> {
-  const started = await startWorkerProcess(workerEnv);
-  workers.push(started);
-  return started;
-}
-
-async function until(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const worker = (extra?: Record<string, string>) => env.worker(extra);
 
 function seed(overrides: Record<string, unknown> = {}): string {
   const instanceId = uniqueId('redis');
@@ -84,9 +41,7 @@ const triggers = (instanceId: string) =>
     .filter((r) => r.method !== 'GET');
 
 async function expectRecordedOnce(workflowId: string): Promise<void> {
-  const records = (await readAuditFile(workerEnv.SWITCHOVER_AUDIT_FILE!)).filter(
-    (r) => r.workflowId === workflowId,
-  );
+  const records = (await env.records()).filter((r) => r.workflowId === workflowId);
   expect(records).toHaveLength(1);
 }
 

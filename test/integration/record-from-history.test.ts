@@ -5,76 +5,34 @@
  * worker's JSON Lines file.
  */
 import type { Client } from '@temporalio/client';
-import { mkdtempSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readAuditFile } from '../../activities/record';
 import { awaitOutcome, startSwitchover, switchoverProgress } from '../../client';
-import { startSimulator, type RunningSimulator } from '../../simulator/server';
+import type { RunningSimulator } from '../../simulator/server';
 import { PROJECT, uniqueId } from '../helpers/switchover-env';
 import { startTcpProxy } from '../helpers/outage';
-import { testConnection, type TestConnection } from '../helpers/temporal';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process';
+import { createCrashEnv, until, type CrashEnv } from '../helpers/crash-env';
 
 jest.setTimeout(120_000);
 
+let env: CrashEnv;
 let sim: RunningSimulator;
-let temporal: TestConnection;
 let client: Client;
 let workerEnv: Record<string, string>;
-const workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  sim = await startSimulator({ quiet: true });
-  temporal = await testConnection();
-  client = temporal.client;
-  const bundle = process.env.SWITCHOVER_TEST_WORKFLOW_BUNDLE;
-  if (!bundle) throw new Error('no workflow bundle from the global setup');
-  workerEnv = {
-    TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS!,
-    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    TEMPORAL_TASK_QUEUE: uniqueId('record-from-history'),
-    SWITCHOVER_CLOUD: 'simulator',
-    SWITCHOVER_SIMULATOR_URL: sim.url,
-    SWITCHOVER_AUTH_TOKEN: 'sim-token',
-    SWITCHOVER_REQUEST_TIMEOUT_MS: '5000',
-    SWITCHOVER_AUDIT_FILE: path.join(mkdtempSync(path.join(os.tmpdir(), 'rfh-audit-')), 'audit.jsonl'),
-    SWITCHOVER_WORKFLOW_BUNDLE: bundle,
-  };
+  env = await createCrashEnv('record-from-history');
+  ({ sim, client, workerEnv } = env);
 });
 
-afterEach(async () => {
-  sim.control.clearFaults();
-  sim.control.releaseHeld();
-  await Promise.all(workers.splice(0).map((w) => w.stop()));
-});
+afterEach(() => env.afterEachTest());
 
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
-  await temporal?.close();
-  await sim?.close();
-});
+afterAll(() => env?.close());
 
-async function worker(env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const started = await startWorkerProcess({ ...workerEnv, ...env });
-  workers.push(started);
-  return started;
-}
+const worker = (extra?: Record<string, string>) => env.worker(extra);
 
-async function until(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 40_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const records = async (runId: string) =>
-  (await readAuditFile(workerEnv.SWITCHOVER_AUDIT_FILE!)).filter((r) => r.runId === runId);
+const records = async (runId: string) => (await env.records()).filter((r) => r.runId === runId);
 
 /** Lines of the audit file that carry this run (the raw file: readers drop repeats). */
 async function rawRecordLines(runId: string): Promise<number> {

@@ -41,7 +41,7 @@ async function bounded<T>(work: Promise<T>, untilMs: number, what: string): Prom
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`${what} did not answer within ${Math.round(waitMs / 1000)} s`)),
+      () => reject(new Error(`${what} did not answer within ${(waitMs / 1000).toFixed(1)} s`)),
       waitMs,
     );
   });

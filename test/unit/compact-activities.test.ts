@@ -119,11 +119,11 @@ describe('admitSwitchover with the preflight (PATCHES.verifyInAwait)', () => {
 
   test('a preflight that hangs fails the attempt before its timeout would; the last attempt answers with why', async () => {
     preflight = () => new Promise(() => undefined);
-    // 3.5 s attempts leave 0.5 s to the reads (3 s to answer).
-    await expect(inActivity(() => admitSwitchover(question()), 2, 3_500)).rejects.toThrow(
-      /the preflight checks did not answer within 1 s/,
+    // 4 s attempts leave 1 s to the reads (3 s to answer).
+    await expect(inActivity(() => admitSwitchover(question()), 2, 4_000)).rejects.toThrow(
+      /the preflight checks did not answer within \d\.\d s/,
     );
-    const last = await inActivity(() => admitSwitchover(question()), 3, 3_500);
+    const last = await inActivity(() => admitSwitchover(question()), 3, 4_000);
     expect(last.preflightError?.message).toMatch(/the preflight checks did not answer/);
     expect(last.policy).toEqual(ANSWER);
     preflight = async () => report;
